@@ -9,9 +9,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from app import logs
-from app.config import Settings
-from app.errors import ConfigError, HonkError
+from app.core import logs
+from app.core.config import Settings
+from app.core.errors import ConfigError, HonkError
 
 DESCRIPTION = "Honk: a self-hosted GitHub App that turns issues and reviews into pull requests."
 
@@ -96,8 +96,8 @@ JOB_COLUMNS = ("id", "kind", "repo", "number", "state", "attempts", "cost_usd")
 
 
 async def _recent_jobs(settings: Settings, limit: int) -> list[dict[str, object]]:
-    from app.queue import Queue
-    from app.store import Store
+    from app.store.engine import Store
+    from app.store.queue import Queue
 
     store = await Store.open(settings.database_url)
     try:

@@ -9,15 +9,15 @@ import signal
 
 from starlette.applications import Starlette
 
-from app.commands import LIGHT_KINDS
-from app.config import Settings
-from app.errors import SandboxUnavailable, StoreError
+from app.core.commands import LIGHT_KINDS
+from app.core.config import Settings
+from app.core.errors import SandboxUnavailable, StoreError
 from app.flows.chores import light_lane_chores
 from app.flows.services import Services
-from app.queue import Queue
-from app.sandbox import Sandbox
-from app.server import REOPEN_SECONDS, AppState, create_app
-from app.store import Store
+from app.sandbox.sandbox import Sandbox
+from app.store.engine import Store
+from app.store.queue import Queue
+from app.web.server import REOPEN_SECONDS, AppState, create_app
 from app.worker import Worker, run_workers
 
 log = logging.getLogger("honk.process")

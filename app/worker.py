@@ -11,13 +11,13 @@ import uuid
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from typing import Any
 
-from app import messages
-from app.commands import JobKind
-from app.config import Settings
-from app.errors import Cancelled, FlowError, HonkError, LeaseLost, StoreError
-from app.flows import Flow, JobContext
+from app.core import messages
+from app.core.commands import JobKind
+from app.core.config import Settings
+from app.core.errors import Cancelled, FlowError, HonkError, LeaseLost, StoreError
+from app.flows.context import Flow, JobContext
 from app.flows.services import Services
-from app.queue import Job, Queue
+from app.store.queue import Job, Queue
 
 log = logging.getLogger("honk.worker")
 

@@ -14,12 +14,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from app.queue import Queue
-from app.store import Store
-from app.workspace import Workspace
+from app.store.engine import Store
+from app.store.queue import Queue
+from app.workspace.workspace import Workspace
 from tests.fakes.git_remote import make_remote
-from tests.fakes.github_api import AppKeyPair, generate_app_key
-from tests.fakes.github_session import GitHubSession, open_session
+from tests.fakes.github.api import AppKeyPair, generate_app_key
+from tests.fakes.github.session import GitHubSession, open_session
 from tests.fakes.workspace_demo import FILES
 
 DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from app.cli import format_jobs, main
-from app.commands import Command
-from app.queue import Queue
-from app.store import Store
+from app.core.commands import Command
+from app.store.engine import Store
+from app.store.queue import Queue
 
 CLEAN_PREFIXES = ("GITHUB_", "HONK_", "ANTHROPIC_", "SLACK_")
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import httpx
 
-from app.commands import Command
+from app.core.commands import Command
 from app.process import serving_app
-from app.queue import Queue
-from app.store import Store
-from tests.test_server import make_settings
+from app.store.engine import Store
+from app.store.queue import Queue
+from tests.web.test_server import make_settings
 
 
 async def test_embedded_workers_run_queued_jobs(tmp_path: Path) -> None:

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from app.commands import LIGHT_KINDS, Command, JobKind
-from app.config import Settings
-from app.errors import Cancelled, GitHubError
-from app.flows import Flow, JobContext
-from app.queue import Queue
-from app.store import Store
+from app.core.commands import LIGHT_KINDS, Command, JobKind
+from app.core.config import Settings
+from app.core.errors import Cancelled, GitHubError
+from app.flows.context import Flow, JobContext
+from app.store.engine import Store
+from app.store.queue import Queue
 from app.worker import Worker
 
 

@@ -1,1 +1,4 @@
-"""The agent: a model ⇄ tool loop in a sandboxed checkout."""
+"""The agent: a model ⇄ tool loop in a sandboxed checkout.
+
+May import: `app.core`, `app.sandbox`.
+"""

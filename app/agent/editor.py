@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from app.agent.textfile import TextFile, read_lines, split_lines, write_atomically
-from app.errors import ToolError
+from app.core.errors import ToolError
 
 TOOL_NAME = "str_replace_based_edit_tool"
 COMMANDS = ("view", "create", "str_replace", "insert")

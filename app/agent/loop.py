@@ -19,7 +19,7 @@ from app.agent.history import (
 )
 from app.agent.model import ModelTurn, Usage
 from app.agent.transcript import Transcript
-from app.errors import (
+from app.core.errors import (
     AgentEnded,
     Cancelled,
     ContextOverflow,

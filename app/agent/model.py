@@ -10,8 +10,8 @@ from typing import Any
 
 import anthropic
 
-from app.config import Secret, Settings
-from app.errors import ConfigError, ContextOverflow, ModelError
+from app.core.config import Secret, Settings
+from app.core.errors import ConfigError, ContextOverflow, ModelError
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.errors import ToolError
+from app.core.errors import ToolError
 
 BINARY_PROBE_BYTES = 8192
 TEXT_ONLY = "the editor only handles UTF-8 text files."

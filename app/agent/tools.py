@@ -10,8 +10,8 @@ from typing import Any, Protocol
 
 from app.agent.editor import TOOL_NAME as EDITOR_TOOL
 from app.agent.editor import Editor
-from app.errors import SandboxError, SandboxUnavailable, ToolError
-from app.sandbox import CommandResult
+from app.core.errors import SandboxError, SandboxUnavailable, ToolError
+from app.sandbox.sandbox import CommandResult
 
 BASH_TOOL = "bash"
 NO_OUTPUT = "(no output)"

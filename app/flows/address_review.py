@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from app import messages
 from app.agent.prompts import task_prompt
-from app.flows import JobContext
+from app.core import messages
+from app.flows.context import JobContext
 from app.flows.job import JobRun, Result, is_honk_pull, run_job, work_result
-from app.github import ReviewComment, ReviewInfo
+from app.github.client import ReviewComment, ReviewInfo
 
 REPLIES_HEADING = "## Replies"
 REPLY_INSTRUCTIONS = f"""This job answers a code review on a pull request you worked on before.

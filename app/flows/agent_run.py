@@ -9,9 +9,10 @@ from pathlib import Path
 from app.agent.loop import Agent, AgentLimits, AgentResult, TurnInfo
 from app.agent.model import Model, ModelConfig
 from app.agent.tools import Toolbox
-from app.config import Settings
-from app.sandbox import Bind, Sandbox, SandboxLimits
-from app.worktree import Worktree
+from app.core.config import Settings
+from app.sandbox.sandbox import Bind, Sandbox, SandboxLimits
+from app.sandbox.shell import ShellSession
+from app.workspace.worktree import Worktree
 
 # No bytecode caches in the worktree: they would be committed by `git add -A`, and a pyc written
 # in the same second as an edit of the same size hides the edit from Python.
@@ -77,8 +78,12 @@ async def run_agent(
     cancel_check: Callable[[], Awaitable[bool]] | None = None,
 ) -> AgentResult:
     """Run the agent in `tree` inside `sandbox` until it submits or a budget ends it."""
-    shell = await sandbox.open_session(
-        tree.path, env=AGENT_ENV, binds=sandbox_binds(tree), limits=sandbox_limits(settings)
+    shell = await ShellSession.open(
+        sandbox,
+        tree.path,
+        env=AGENT_ENV,
+        binds=sandbox_binds(tree),
+        limits=sandbox_limits(settings),
     )
     try:
         agent = Agent(

@@ -7,7 +7,7 @@ with Honk's prefix, in this repository, for a PR in Honk's records.
 
 from __future__ import annotations
 
-from app.flows import JobContext
+from app.flows.context import JobContext
 from app.flows.job import Result, repo_client
 
 

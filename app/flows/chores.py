@@ -6,13 +6,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from app import messages
-from app.commands import JobKind
-from app.errors import HonkError
+from app.core import messages, progress
+from app.core.commands import JobKind
+from app.core.errors import HonkError
 from app.flows.job import allowed_commands
 from app.flows.report import Reporter, react
 from app.flows.services import Services
-from app.jobs import Job
+from app.store.jobs import Job
 
 log = logging.getLogger("honk.chores")
 # Jobs that acknowledge themselves when they start, and so may wait for a worker meanwhile.
@@ -59,7 +59,7 @@ async def report_abandoned(services: Services, job: Job) -> None:
             found = await repo.find_own_comment(command.number, "progress", job=str(job.id))
             if found is not None:
                 text = messages.final_failure(job.error or "the job was abandoned", job_id=job.id)
-                await repo.edit_comment(found[0], messages.last_word(job.id, text))
+                await repo.edit_comment(found[0], progress.last_word(job.id, text))
     except HonkError as exc:  # best effort: the job itself is already recorded as failed
         log.warning("could not report an abandoned job", extra={"job": job.id, "error": str(exc)})
     await services.queue.mark_reported(job.id)

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from app import messages
 from app.agent.prompts import task_prompt
-from app.errors import FlowError
-from app.flows import JobContext
+from app.core import messages
+from app.core.errors import FlowError
+from app.flows.context import JobContext
 from app.flows.fix_issue import NO_CHANGE
 from app.flows.job import JobRun, Result, co_author, run_job, work_result
-from app.github import CheckRunInfo
-from app.pulls import PullRecord
+from app.github.client import CheckRunInfo
+from app.store.pulls import PullRecord
 
 CHECK_OUTPUT_CHARS = 6000
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from app import messages
-from app.commands import JobKind
-from app.flows import JobContext
+from app.core import messages, progress
+from app.core.commands import JobKind
+from app.flows.context import JobContext
 from app.flows.job import JobRun, Result, run_job
 from app.flows.report import react
 
@@ -48,7 +48,7 @@ async def finalise_waiting(run: JobRun, job_id: int) -> None:
     found = await run.repo.find_own_comment(run.number, "progress", job=str(job_id))
     if found is not None:
         text = messages.cancelled(run.command.sender, job_id=job_id)
-        await run.repo.edit_comment(found[0], messages.last_word(job_id, text))
+        await run.repo.edit_comment(found[0], progress.last_word(job_id, text))
 
 
 async def _retry(run: JobRun) -> Result:

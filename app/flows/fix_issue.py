@@ -7,15 +7,15 @@ its PR existed is overwritten (`--force-with-lease`), since Honk alone writes to
 
 from __future__ import annotations
 
-from app import messages
 from app.agent.prompts import task_prompt
-from app.errors import FlowError
-from app.flows import JobContext
+from app.core import messages
+from app.core.errors import FlowError
+from app.core.repo_config import RepoConfig
+from app.flows.context import JobContext
 from app.flows.job import JobRun, Result, co_author, run_job, work_result
 from app.flows.work import WorkPlan, WorkResult
-from app.github import IssueInfo, PullInfo, RepoInfo
-from app.pulls import PullRecord
-from app.repo_config import RepoConfig
+from app.github.client import IssueInfo, PullInfo, RepoInfo
+from app.store.pulls import PullRecord
 
 NO_CHANGE = "the agent finished without changing any file, so there is nothing to push"
 

@@ -6,10 +6,10 @@ cannot, and must not, push to someone else's repository).
 
 from __future__ import annotations
 
-from app import messages
 from app.agent.prompts import task_prompt
-from app.errors import FlowError
-from app.flows import JobContext
+from app.core import messages
+from app.core.errors import FlowError
+from app.flows.context import JobContext
 from app.flows.fix_issue import NO_CHANGE
 from app.flows.job import JobRun, Result, run_job, work_result
 

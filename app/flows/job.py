@@ -15,18 +15,18 @@ from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
-from app import messages
 from app.agent.prompts import system_prompt
-from app.commands import Command
-from app.config import Secret
-from app.errors import Cancelled, FlowError, RepoConfigError
-from app.flows import JobContext
+from app.core import messages
+from app.core.commands import Command
+from app.core.config import Secret
+from app.core.errors import Cancelled, FlowError, RepoConfigError
+from app.core.repo_config import CONFIG_PATH, RepoConfig, parse_repo_config
 from app.flows.agent_run import INSTRUCTION_FILES
+from app.flows.context import JobContext
 from app.flows.report import Reporter
 from app.flows.services import Services
 from app.flows.work import WorkPlan, WorkResult, do_work
-from app.github import PullInfo, RepoClient, RepoInfo
-from app.repo_config import CONFIG_PATH, RepoConfig, parse_repo_config
+from app.github.client import PullInfo, RepoClient, RepoInfo
 
 log = logging.getLogger("honk.flows")
 WRITERS = frozenset({"admin", "maintain", "write"})

@@ -16,16 +16,16 @@ from typing import TextIO
 
 from app.agent.loop import AgentLimits, AgentResult, TurnInfo
 from app.agent.prompts import system_prompt, task_prompt
-from app.config import Settings
-from app.errors import ConfigError
+from app.core.config import Settings
+from app.core.errors import ConfigError
 from app.flows.agent_run import (
     AgentRequest,
     commit_message,
     read_instructions,
     run_agent,
 )
-from app.sandbox import Sandbox
-from app.workspace import Workspace, Worktree
+from app.sandbox.sandbox import Sandbox
+from app.workspace.workspace import Workspace, Worktree
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from app.commands import JobKind
-from app.flows import Flow, address_review, bookkeeping, ci_fix, control, fix_issue, fix_pr
+from app.core.commands import JobKind
+from app.flows import address_review, bookkeeping, ci_fix, control, fix_issue, fix_pr
+from app.flows.context import Flow
 
 FLOWS: Mapping[JobKind, Flow] = {
     "fix_issue": fix_issue.run,

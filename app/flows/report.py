@@ -13,11 +13,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Literal
 
-from app import messages
 from app.agent.loop import TurnInfo
-from app.errors import GitHubError
-from app.github import RepoClient
-from app.messages import Progress, Step
+from app.core.errors import GitHubError
+from app.core.progress import Progress, Step, last_word, progress_comment
+from app.github.client import RepoClient
 
 log = logging.getLogger("honk.report")
 TURN_EDIT_SECONDS = 10.0  # at most one edit per this many seconds for per-turn figures
@@ -58,7 +57,7 @@ class Reporter:
 
     async def step(self, step: Step, *, pr_url: str | None = None) -> None:
         self.progress = replace(self.progress, step=step, pr_url=pr_url or self.progress.pr_url)
-        await self._edit(messages.progress_comment(self._timed()))
+        await self._edit(progress_comment(self._timed()))
 
     async def turn(self, info: TurnInfo) -> None:
         """New figures after an agent turn, edited in at most every TURN_EDIT_SECONDS."""
@@ -70,11 +69,11 @@ class Reporter:
             cost_usd=info.cost_usd,
         )
         if self.clock() - self._last_edit >= TURN_EDIT_SECONDS:
-            await self._edit(messages.progress_comment(self._timed()))
+            await self._edit(progress_comment(self._timed()))
 
     async def finish(self, text: str) -> None:
         """The job's last word, in place of the checklist (the marker stays on top)."""
-        await self._edit(messages.last_word(self.job_id, text))
+        await self._edit(last_word(self.job_id, text))
 
     @property
     def elapsed(self) -> float:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from app.config import Settings
-from app.errors import FlowError, SandboxUnavailable
-from app.github import GitHubApp
-from app.pulls import PullRequests
-from app.queue import Queue
-from app.sandbox import Sandbox
-from app.workspace import Workspace
+from app.core.config import Settings
+from app.core.errors import FlowError, SandboxUnavailable
+from app.github.client import GitHubApp
+from app.sandbox.sandbox import Sandbox
+from app.store.pulls import PullRequests
+from app.store.queue import Queue
+from app.workspace.workspace import Workspace
 
 
 class Services:

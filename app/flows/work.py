@@ -10,8 +10,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from app.agent.loop import AgentLimits, AgentResult, TurnInfo
-from app.config import Secret, Settings
-from app.errors import Cancelled, FlowError, ModelError
+from app.core.config import Secret, Settings
+from app.core.errors import Cancelled, FlowError, ModelError
+from app.core.guards import check_change, describe
+from app.core.repo_config import RepoConfig
 from app.flows.agent_run import (
     AGENT_ENV,
     AgentRequest,
@@ -21,10 +23,8 @@ from app.flows.agent_run import (
 )
 from app.flows.report import Reporter
 from app.flows.services import Services
-from app.guards import check_change, describe
-from app.repo_config import RepoConfig
-from app.sandbox import Sandbox
-from app.worktree import Worktree
+from app.sandbox.sandbox import Sandbox
+from app.workspace.worktree import Worktree
 
 TEST_OUTPUT_CHARS = 3000
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from app.agent.editor import Editor
-from app.errors import ToolError
+from app.core.errors import ToolError
 
 
 @pytest.fixture

@@ -15,9 +15,9 @@ from app.agent.loop import Agent, AgentLimits, AgentResult, ToolboxLike, TurnInf
 from app.agent.model import Model, ModelConfig, Usage, cost_usd, price_for
 from app.agent.tools import Toolbox
 from app.agent.transcript import read_transcript
-from app.config import Secret
-from app.errors import ToolError
-from app.sandbox import CommandResult
+from app.core.config import Secret
+from app.core.errors import ToolError
+from app.sandbox.sandbox import CommandResult
 from tests.fakes.anthropic_api import (
     BASE_URL,
     TOOLS,

@@ -17,8 +17,8 @@ from app.agent.model import (
     cost_usd,
     price_for,
 )
-from app.config import Secret, Settings
-from app.errors import ConfigError, ContextOverflow, ModelError
+from app.core.config import Secret, Settings
+from app.core.errors import ConfigError, ContextOverflow, ModelError
 from tests.fakes.anthropic_api import BASE_URL, TOOLS, ScriptedMessagesAPI, bash, text_block, usage
 
 API_KEY = "sk-ant-api03-test-key-never-shown"

@@ -10,7 +10,7 @@ import pytest
 
 from app.agent.editor import Editor
 from app.agent.textfile import TextFile, read_lines, split_lines
-from app.errors import ToolError
+from app.core.errors import ToolError
 from tests.agent.conftest import refused, write
 
 # --- line endings, unicode, final newline, file mode (through the editor) ------------------

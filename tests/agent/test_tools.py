@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from app.agent.tools import Shell, Toolbox, ToolResult
-from app.errors import SandboxError, SandboxUnavailable
-from app.sandbox import CommandResult
+from app.core.errors import SandboxError, SandboxUnavailable
+from app.sandbox.sandbox import CommandResult
 
 
 class SubprocessShell:

@@ -18,7 +18,7 @@ import respx
 from app.agent.history import tool_result
 from app.agent.loop import Agent, AgentLimits
 from app.agent.model import Model, ModelConfig, ModelTurn, Usage
-from app.config import Secret
+from app.core.config import Secret
 from tests.fakes.anthropic_api import BASE_URL, ScriptedMessagesAPI, bash, text_block
 
 SESSION_TURNS = 200

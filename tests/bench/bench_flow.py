@@ -24,7 +24,7 @@ import pytest_httpx2._plugin  # noqa: F401  (registers respx's httpcore2 mocker)
 import respx
 
 from tests.fakes.anthropic_api import text_block, tool_use_block
-from tests.fakes.github_api import RecordedRequest
+from tests.fakes.github.api import RecordedRequest
 from tests.flows.world import World, open_world, payload
 
 ISSUES = 20

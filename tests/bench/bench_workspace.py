@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from app.workspace import Workspace
+from app.workspace.workspace import Workspace
 
 FILES = 20_000
 COMMITS = 2_000

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from app.config import SandboxMode
-from app.errors import SandboxUnavailable
-from app.sandbox import Profile, Sandbox
+from app.core.config import SandboxMode
+from app.core.errors import SandboxUnavailable
+from app.sandbox.sandbox import Profile, Sandbox
 
 BWRAP_PROFILES: list[Profile] = ["bwrap-full", "bwrap-weak"]
 ALL_PROFILES: list[Profile] = [*BWRAP_PROFILES, "none"]

@@ -6,7 +6,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.workspace import Workspace, Worktree
+from app.workspace.workspace import Workspace, Worktree
 from tests.fakes.git_remote import git
 
 FILES = {

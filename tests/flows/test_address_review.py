@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.flows.address_review import NO_REPLY, parse_replies, thread_reply, threads_of
-from app.github import ReviewComment
+from app.github.client import ReviewComment
 
 
 def comment(id_: int, reply_to: int | None = None) -> ReviewComment:

@@ -16,11 +16,11 @@ import pytest
 import respx
 from sqlalchemy import update
 
-from app import messages
-from app.commands import LIGHT_KINDS
+from app.core import progress
+from app.core.commands import LIGHT_KINDS
 from app.flows import chores
 from app.process import workers_for
-from app.schema import jobs
+from app.store.tables import jobs
 from app.worker import Worker
 from tests.fakes.anthropic_api import bash, text_block, tool_use_block
 from tests.fakes.git_remote import commit_to_remote
@@ -517,7 +517,7 @@ async def test_a_job_abandoned_by_its_workers_gets_a_last_word(world: World) -> 
         assert claimed is not None and claimed.attempts == attempt
         await expire_lease(world, claimed.id)
     world.repo.add_comment(
-        issue, messages.last_word(1, "Working (from the dead worker)"), "honk[bot]"
+        issue, progress.last_word(1, "Working (from the dead worker)"), "honk[bot]"
     )
     assert await world.queue.claim("next") is None  # the queue fails the worn-out job
     lane = workers_for(world.queue, world.settings, count=0)[-1]  # the light lane, as wired

@@ -10,7 +10,7 @@ import pytest
 import respx
 
 from app.agent.transcript import read_transcript
-from app.config import Secret, Settings
+from app.core.config import Secret, Settings
 from app.flows.agent_run import commit_message
 from app.flows.local_run import LocalRun, run_local
 from tests.fakes.anthropic_api import (

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from app.config import Settings
+from app.core.config import Settings
+from app.core.repo_config import RepoConfig
 from app.flows.ci_fix import checks_text
 from app.flows.job import co_author
 from app.flows.work import RepoTests, limits_for
-from app.github import CheckRunInfo
-from app.repo_config import RepoConfig
+from app.github.client import CheckRunInfo
 
 
 @pytest.mark.parametrize(

@@ -19,19 +19,19 @@ from typing import Any
 import httpx
 import respx
 
-from app.config import Secret, Settings
+from app.core.config import Secret, Settings
 from app.flows.services import Services
-from app.github import GitHubApp, RetryPolicy
-from app.jobs import Job
-from app.queue import Queue
-from app.server import create_app
-from app.store import Store
+from app.github.client import GitHubApp, RetryPolicy
+from app.store.engine import Store
+from app.store.jobs import Job
+from app.store.queue import Queue
+from app.web.server import create_app
 from app.worker import Worker
 from tests.fakes.anthropic_api import BASE_URL, ScriptedMessagesAPI
 from tests.fakes.deliveries import delivery_headers, load_payload
 from tests.fakes.git_remote import SmartHTTPRemote, make_remote
-from tests.fakes.github_api import FakeGitHub, generate_app_key, serve_fake_github
-from tests.fakes.github_api_state import FakeRepo
+from tests.fakes.github.api import FakeGitHub, generate_app_key, serve_fake_github
+from tests.fakes.github.state import FakeRepo
 
 APP_ID = 4242
 INSTALLATION_ID = 77

@@ -1,0 +1,272 @@
+"""Process settings: built once from the environment (plus `.env`), secrets hidden from repr."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, TypeVar, cast
+
+from app.core.errors import ConfigError
+
+SandboxMode = Literal["auto", "bwrap", "none"]
+T = TypeVar("T")
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./.honk/honk.db"
+DEFAULT_MODEL = "claude-sonnet-5-5"
+
+
+class Secret:
+    """A secret value whose repr and str never show it; `reveal()` is the only way out."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting Honk reads; see the README's configuration table."""
+
+    github_app_id: int | None = None
+    github_private_key: Secret | None = None
+    github_webhook_secret: Secret | None = None
+    github_api_url: str = "https://api.github.com"
+    anthropic_api_key: Secret | None = None
+    anthropic_base_url: str | None = None
+    model: str = DEFAULT_MODEL
+    database_url: str = DEFAULT_DATABASE_URL
+    data_dir: Path = Path(".honk")
+    host: str = "127.0.0.1"
+    port: int = 3000
+    workers: int = 2
+    public_url: str | None = None
+    sandbox: SandboxMode = "auto"
+    dashboard_token: Secret | None = None
+    slack_signing_secret: Secret | None = None
+    slack_bot_token: Secret | None = None
+    label: str = "honk"
+    branch_prefix: str = "honk/"
+    bot_login: str | None = None
+    max_turns: int = 50
+    max_usd: float = 5.0
+    max_minutes: float = 30.0
+    command_timeout: float = 300.0
+    model_timeout: float = 600.0
+    model_max_retries: int = 4
+    max_attempts: int = 3
+    lease_seconds: float = 60.0
+    git_name: str = "Honk"
+    git_email: str = "honk@users.noreply.github.com"
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
+    ) -> Settings:
+        """Read the process environment, with `.env` (if present) filling what it lacks."""
+        env = dict(read_env_file(env_file)) if env_file is not None else {}
+        env.update(os.environ if environ is None else environ)
+        return cls(**_parse(env))
+
+    @property
+    def transcripts_dir(self) -> Path:
+        return self.data_dir / "transcripts"
+
+
+def _parse(env: Mapping[str, str]) -> dict[str, Any]:
+    get = _Reader(env)
+    return {
+        "github_app_id": get.opt("GITHUB_APP_ID", _positive_int),
+        "github_private_key": _private_key(env),
+        "github_webhook_secret": get.secret("GITHUB_WEBHOOK_SECRET"),
+        "github_api_url": get.url("GITHUB_API_URL", "https://api.github.com"),
+        "anthropic_api_key": get.secret("ANTHROPIC_API_KEY"),
+        "anthropic_base_url": get.opt("ANTHROPIC_BASE_URL", _url),
+        "model": get.value("HONK_MODEL", DEFAULT_MODEL, _non_empty),
+        "database_url": get.value("HONK_DATABASE_URL", DEFAULT_DATABASE_URL, _database_url),
+        "data_dir": Path(get.value("HONK_DATA_DIR", ".honk", _non_empty)),
+        "host": get.value("HONK_HOST", "127.0.0.1", _non_empty),
+        "port": get.value("HONK_PORT", 3000, _port),
+        "workers": get.value("HONK_WORKERS", 2, _non_negative_int),
+        "public_url": get.opt("HONK_PUBLIC_URL", _url),
+        "sandbox": get.value("HONK_SANDBOX", "auto", _sandbox_mode),
+        "dashboard_token": get.secret("HONK_DASHBOARD_TOKEN"),
+        "slack_signing_secret": get.secret("SLACK_SIGNING_SECRET"),
+        "slack_bot_token": get.secret("SLACK_BOT_TOKEN"),
+        "label": get.value("HONK_LABEL", "honk", _non_empty),
+        "branch_prefix": get.value("HONK_BRANCH_PREFIX", "honk/", _branch_prefix),
+        "bot_login": get.opt("HONK_BOT_LOGIN", _non_empty),
+        "max_turns": get.value("HONK_MAX_TURNS", 50, _positive_int),
+        "max_usd": get.value("HONK_MAX_USD", 5.0, _positive_float),
+        "max_minutes": get.value("HONK_MAX_MINUTES", 30.0, _positive_float),
+        "command_timeout": get.value("HONK_COMMAND_TIMEOUT", 300.0, _positive_float),
+        "model_timeout": get.value("HONK_MODEL_TIMEOUT", 600.0, _positive_float),
+        "model_max_retries": get.value("HONK_MODEL_MAX_RETRIES", 4, _non_negative_int),
+        "max_attempts": get.value("HONK_MAX_ATTEMPTS", 3, _positive_int),
+        "lease_seconds": get.value("HONK_LEASE_SECONDS", 60.0, _positive_float),
+        "git_name": get.value("HONK_GIT_NAME", "Honk", _non_empty),
+        "git_email": get.value("HONK_GIT_EMAIL", "honk@users.noreply.github.com", _non_empty),
+        "log_level": get.value("HONK_LOG_LEVEL", "INFO", _log_level),
+    }
+
+
+class _Reader:
+    """Reads one variable at a time and names it in any error."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
+
+    def raw(self, name: str) -> str | None:
+        value = self.env.get(name, "").strip()
+        return value or None
+
+    def value(self, name: str, default: T, parse: Callable[[str], T]) -> T:
+        raw = self.raw(name)
+        return default if raw is None else self._parse(name, raw, parse)
+
+    def opt(self, name: str, parse: Callable[[str], T]) -> T | None:
+        raw = self.raw(name)
+        return None if raw is None else self._parse(name, raw, parse)
+
+    def secret(self, name: str) -> Secret | None:
+        raw = self.raw(name)
+        return None if raw is None else Secret(raw)
+
+    def url(self, name: str, default: str) -> str:
+        return self.value(name, default, _url)
+
+    @staticmethod
+    def _parse(name: str, raw: str, parse: Callable[[str], T]) -> T:
+        try:
+            return parse(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{name} {exc}") from None
+
+
+def _private_key(env: Mapping[str, str]) -> Secret | None:
+    text = env.get("GITHUB_PRIVATE_KEY", "").strip()
+    path = env.get("GITHUB_PRIVATE_KEY_PATH", "").strip()
+    if text and path:
+        raise ConfigError("set GITHUB_PRIVATE_KEY or GITHUB_PRIVATE_KEY_PATH, not both")
+    if path:
+        try:
+            text = Path(path).expanduser().read_text()
+        except OSError as exc:
+            raise ConfigError(f"GITHUB_PRIVATE_KEY_PATH cannot be read: {exc.strerror}") from None
+    if not text:
+        return None
+    text = text.replace("\\n", "\n").strip() + "\n"
+    if "-----BEGIN" not in text or "PRIVATE KEY-----" not in text:
+        name = "GITHUB_PRIVATE_KEY_PATH" if path else "GITHUB_PRIVATE_KEY"
+        raise ConfigError(f"{name} must be a PEM private key (-----BEGIN ... PRIVATE KEY-----)")
+    return Secret(text)
+
+
+def _non_empty(raw: str) -> str:
+    return raw
+
+
+def _positive_int(raw: str) -> int:
+    value = _int(raw)
+    if value < 1:
+        raise ValueError(f"must be a positive integer, got {raw!r}")
+    return value
+
+
+def _non_negative_int(raw: str) -> int:
+    value = _int(raw)
+    if value < 0:
+        raise ValueError(f"must be 0 or more, got {raw!r}")
+    return value
+
+
+def _int(raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"must be an integer, got {raw!r}") from None
+
+
+def _positive_float(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"must be a number, got {raw!r}") from None
+    if not value > 0:
+        raise ValueError(f"must be greater than 0, got {raw!r}")
+    return value
+
+
+def _port(raw: str) -> int:
+    value = _int(raw)
+    if not 1 <= value <= 65535:
+        raise ValueError(f"must be a port from 1 to 65535, got {raw!r}")
+    return value
+
+
+def _url(raw: str) -> str:
+    if not re.match(r"^https?://[^\s/]+", raw):
+        raise ValueError(f"must be an http(s) URL, got {raw!r}")
+    return raw.rstrip("/")
+
+
+def _database_url(raw: str) -> str:
+    if not raw.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+        raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+    return raw
+
+
+def _sandbox_mode(raw: str) -> SandboxMode:
+    if raw in ("auto", "bwrap", "none"):
+        return cast(SandboxMode, raw)
+    raise ValueError(f"must be auto, bwrap or none, got {raw!r}")
+
+
+def _branch_prefix(raw: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9._/-]+", raw) or ".." in raw:
+        raise ValueError(f"must be a valid git branch prefix, got {raw!r}")
+    return raw
+
+
+def _log_level(raw: str) -> str:
+    level = raw.upper()
+    if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise ValueError(f"must be DEBUG, INFO, WARNING or ERROR, got {raw!r}")
+    return level
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """Parse a `.env` file: KEY=VALUE lines, `#` comments, optional quotes (multi-line in "")."""
+    try:
+        text = path.read_text()
+    except OSError:
+        return {}
+    values: dict[str, str] = {}
+    pattern = re.compile(
+        r'^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*("(?:[^"\\]|\\.)*"|\'[^\']*\'|[^\n#]*)',
+        re.MULTILINE,
+    )
+    for match in pattern.finditer(text):
+        key, value = match.group(1), match.group(2).strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        values[key] = value
+    return values

@@ -1,0 +1,198 @@
+"""Every final text Honk posts on GitHub: answers, last words, the PR title and body, replies.
+
+Each body is led by a hidden marker (app/core/markdown.py); text written by others is defused.
+Texts speak of Honk in the third person and never claim to be a person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from app.core.commands import JobKind
+from app.core.markdown import code, defuse, duration, login, marker, money
+
+FLOW_NAMES: Mapping[JobKind, str] = {
+    "fix_issue": "fix issues",
+    "fix_pr": "commit fixes to pull requests",
+    "address_review": "address reviews",
+    "approved": "record approvals",
+    "pr_closed": "record merged or closed pull requests",
+    "ci_fix": "fix failing CI",
+    "stop": "stop jobs",
+    "retry": "retry jobs",
+    "help": "show its usage",
+}
+MAX_TITLE_CHARS = 256  # GitHub's limit for issue and PR titles
+
+
+def help_text(unknown: str | None = None, *, label: str = "honk") -> str:
+    """Usage: every command and trigger; names the unknown word when there is one."""
+    lines = [marker("help")]
+    if unknown is not None:
+        lines += [f"Honk does not know the command {code('/honk ' + unknown[:40])}.", ""]
+    lines += [
+        "Honk is an automated agent that turns issues into pull requests. "
+        "It acts for people with write access:",
+        "",
+        "| you | Honk |",
+        "|---|---|",
+        f"| label an issue {code(label)}, or comment `/honk fix [notes]` on it "
+        "| opens a draft pull request that fixes it |",
+        "| comment `/honk fix [notes]` on a pull request "
+        "| commits a fix to its branch (not on forks) |",
+        "| review a Honk pull request (comments or changes requested) "
+        "| addresses every comment, pushes, replies in each thread |",
+        "| approve, merge or close a Honk pull request | records it; people merge, never Honk |",
+        "| CI fails on a Honk pull request | tries a bounded number of fixes, then stops |",
+        "| `/honk stop` | cancels the job running here |",
+        "| `/honk retry` | runs the last job here again |",
+        "| `/honk help` | shows this |",
+    ]
+    return "\n".join(lines)
+
+
+def final_success(
+    pr_number: int,
+    pr_url: str,
+    cost_usd: float,
+    *,
+    job_id: int | str | None = None,
+    turns: int | None = None,
+    elapsed_seconds: float | None = None,
+    updated: bool = False,
+) -> str:
+    """The job's last word when it produced a pull request (new, or `updated` with new commits)."""
+    did = "pushed new commits to" if updated else "opened"
+    figures = [money(cost_usd)]
+    figures += [] if turns is None else [f"{turns} turns"]
+    figures += [] if elapsed_seconds is None else [duration(elapsed_seconds)]
+    return "\n".join(
+        [
+            marker("done", job=job_id, pr=pr_number),
+            f"Honk {did} pull request [#{pr_number}]({pr_url}) · {' · '.join(figures)}",
+            "",
+            "Review it like any pull request: Honk answers reviews on it; people merge.",
+        ]
+    )
+
+
+def review_answered(threads: int, *, job_id: int | str) -> str:
+    """The job's last word on a review that needed answers but no code change."""
+    noun = "thread" if threads == 1 else "threads"
+    return (
+        f"{marker('answered', job=job_id)}\n"
+        f"Honk changed no code for this review and answered in {threads} {noun}."
+    )
+
+
+def final_failure(reason: str, retry_hint: bool = True, *, job_id: int | str | None = None) -> str:
+    """The job's last word when it stopped without a result."""
+    lines = [marker("failed", job=job_id), f"Honk could not finish: {defuse(reason.strip())}"]
+    if retry_hint:
+        lines += ["", "Comment `/honk retry` to run it again."]
+    return "\n".join(lines)
+
+
+def retrying(reason: str, attempt: int, max_attempts: int, *, job_id: int | str) -> str:
+    """A failed attempt that the queue will run again (the comment is taken over then)."""
+    return (
+        f"{marker('retrying', job=job_id)}\n"
+        f"Honk hit a problem on attempt {attempt} of {max_attempts}: "
+        f"{defuse(reason.strip())}\n\nHonk tries again automatically."
+    )
+
+
+def cancelled(by: str | None = None, *, job_id: int | str | None = None) -> str:
+    """The job's last word when someone stopped it."""
+    asker = login(by or "")
+    who = f" as @{asker} asked" if asker else ""
+    job = f" job {job_id}" if job_id is not None else " its job"
+    return f"{marker('cancelled', job=job_id)}\nHonk stopped{job}{who}."
+
+
+def stop_ack(ids: Sequence[int | str]) -> str:
+    """Answer to `/honk stop` when there are jobs to cancel."""
+    if not ids:
+        return nothing_to_stop()
+    listed = ", ".join(str(job_id) for job_id in ids)
+    noun = "job" if len(ids) == 1 else "jobs"
+    return f"{marker('stop')}\nHonk is stopping {noun} {listed}: each stops before its next step."
+
+
+def nothing_to_stop() -> str:
+    return f"{marker('stop')}\nHonk has no queued or running job here to stop."
+
+
+def nothing_to_retry() -> str:
+    text = "Honk has no earlier job here to retry. Comment `/honk fix` to start one."
+    return f"{marker('retry')}\n{text}"
+
+
+def fork_refusal(head_repo: str) -> str:
+    """Answer to `/honk fix` on a pull request whose branch lives in another repository."""
+    return (
+        f"{marker('refused', reason='fork')}\n"
+        f"Honk does not push to forks: this pull request's branch is in {code(head_repo)}. "
+        "Honk only commits to branches of this repository."
+    )
+
+
+def invalid_config(path: str, field: str, problem: str) -> str:
+    """Answer when the repository's Honk settings file cannot be used."""
+    where = f"{code(field)} in {code(path)}" if field else code(path)
+    return (
+        f"{marker('config')}\nHonk cannot run: {where} is invalid: {defuse(problem.strip())}\n\n"
+        "Fix it on the default branch, then comment `/honk retry`."
+    )
+
+
+def ci_fix_limit_reached(attempts: int) -> str:
+    """Last word on CI fixes: the bounded attempts are used up."""
+    tries = "attempt" if attempts == 1 else "attempts"
+    return (
+        f"{marker('ci-limit', attempts=attempts)}\n"
+        f"CI still fails after {attempts} fix {tries} by Honk. Honk stops here: "
+        "the failure needs a person."
+    )
+
+
+def flow_not_built(kind: JobKind) -> str:
+    """Answer when a job of `kind` has no flow in this version."""
+    what = FLOW_NAMES.get(kind, code(kind))
+    return (
+        f"{marker('not-built', flow=kind)}\n"
+        f"Honk cannot {what} yet: this version has no flow for {code(kind)}. Nothing was changed."
+    )
+
+
+def pr_title(issue_title: str, issue_number: int | None = None) -> str:
+    """`Fix #N: <issue title>` on one line, within GitHub's title limit."""
+    prefix = "Fix" if issue_number is None else f"Fix #{issue_number}"
+    title = " ".join(issue_title.split())
+    text = f"{prefix}: {title}" if title else prefix
+    return text if len(text) <= MAX_TITLE_CHARS else text[: MAX_TITLE_CHARS - 1] + "…"
+
+
+def pr_body(
+    summary: str,
+    changes: Sequence[str],
+    tests: str | None,
+    issue_number: int | None,
+    run_url: str | None,
+    cost_usd: float,
+) -> str:
+    """The body of a pull request Honk opens: the agent's summary, the changes, the tests."""
+    lines = [marker("pr", issue=issue_number)]
+    lines += [] if issue_number is None else [f"Fixes #{issue_number}", ""]
+    lines += [defuse(summary.strip()) or "No summary was given.", "", "### Changes"]
+    lines += [f"- {defuse(' '.join(change.split()))}" for change in changes] or ["- none"]
+    lines += ["", "### Tests", defuse(tests.strip()) if tests else "No test command was run."]
+    footer = f"Opened by Honk, an automated agent · {money(cost_usd)}"
+    footer += f" · [run log]({run_url})" if run_url else ""
+    return "\n".join([*lines, "", "---", footer])
+
+
+def review_reply(text: str, *, comment_id: int | None = None) -> str:
+    """Honk's reply in a review thread (the model's words, signed as Honk's)."""
+    body = defuse(text.strip())
+    return f"{marker('reply', comment=comment_id)}\n{body}\n\n<sub>Honk, automated agent</sub>"

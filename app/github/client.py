@@ -1,0 +1,139 @@
+"""The GitHub App on githubkit: the app's JWT, repo-scoped installation tokens, a client per repo.
+
+This module and its `github_*` siblings are the only ones that import githubkit; callers get
+plain records (`app.github.results`) and `app.core.errors.GitHubError`, never githubkit's types.
+Each `GitHub` client gets its own `MemCacheStrategy` (githubkit's default cache is process-wide),
+no HTTP cache (a cached `GET /pulls?head=` would hide a PR created a second ago), and no
+githubkit retries: `app.github.calls` retries with bounded waits instead of sleeping an hour.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from githubkit import AppAuthStrategy, GitHub, UnauthAuthStrategy
+from githubkit.cache import BaseCacheStrategy, MemCacheStrategy
+
+from app.core.config import Secret, Settings
+from app.core.errors import ConfigError, GitHubError
+from app.github.calls import GitHubCalls, RetryPolicy
+from app.github.comments import ReactionContent
+from app.github.repo import PermissionCache, RepoClient
+from app.github.results import (
+    CheckRunInfo,
+    IssueInfo,
+    PullInfo,
+    RepoInfo,
+    ReviewComment,
+    ReviewInfo,
+    given,
+)
+
+__all__ = [
+    "CheckRunInfo",
+    "GitHubApp",
+    "IssueInfo",
+    "PullInfo",
+    "ReactionContent",
+    "RepoClient",
+    "RepoInfo",
+    "RetryPolicy",
+    "ReviewComment",
+    "ReviewInfo",
+    "noreply_host",
+]
+
+USER_AGENT = "Honk (GitHub App)"
+
+
+class GitHubApp:
+    """Honk's GitHub App: who it is, tokens for git, and a `RepoClient` per repository."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        cache: BaseCacheStrategy | None = None,
+        retry: RetryPolicy | None = None,
+        timeout: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if settings.github_app_id is None or settings.github_private_key is None:
+            raise ConfigError(
+                "GITHUB_APP_ID and GITHUB_PRIVATE_KEY (or GITHUB_PRIVATE_KEY_PATH) must be set"
+            )
+        self._auth = AppAuthStrategy(settings.github_app_id, settings.github_private_key.reveal())
+        self._github = GitHub(
+            self._auth,
+            base_url=settings.github_api_url,
+            user_agent=USER_AGENT,
+            timeout=timeout,
+            cache_strategy=cache or MemCacheStrategy(),
+            http_cache=False,
+            auto_retry=False,
+        )
+        self._calls = GitHubCalls(retry)
+        self._permissions = PermissionCache(clock=clock)
+        self._bot_login = settings.bot_login
+        self._identity: tuple[str, str] | None = None
+        self._noreply_host = noreply_host(settings.github_api_url)
+
+    def __repr__(self) -> str:
+        return f"GitHubApp(app_id={self._auth.app_id}, api={self._github.config.base_url})"
+
+    async def bot_login(self) -> str:
+        """`<slug>[bot]`, the login of Honk's comments (GET /app once, or HONK_BOT_LOGIN)."""
+        if self._bot_login is None:
+            app = await self._calls.parsed(
+                "GET", "/app", self._github.rest.apps.async_get_authenticated
+            )
+            slug = given(app.slug, "") if app is not None else ""
+            if not slug:
+                raise GitHubError("GitHub GET /app: the app has no slug")
+            self._bot_login = f"{slug}[bot]"
+        return self._bot_login
+
+    async def bot_identity(self) -> tuple[str, str]:
+        """(name, email) for Honk's commits: `slug[bot]`, `ID+slug[bot]@users.noreply.HOST`.
+
+        ID is the bot account's user id (public `GET /users/{login}`, asked once), which is
+        what makes GitHub show the commits as the app's.
+        """
+        if self._identity is None:
+            login = await self.bot_login()
+            public = self._github.with_auth(UnauthAuthStrategy())
+            user = await self._calls.parsed(
+                "GET", f"/users/{login}", lambda: public.rest.users.async_get_by_username(login)
+            )
+            self._identity = (login, f"{user.id}+{login}@users.noreply.{self._noreply_host}")
+        return self._identity
+
+    async def repo(self, installation_id: int, full_name: str) -> RepoClient:
+        """A client for `owner/name` whose installation token is scoped to that repository."""
+        owner, _, name = full_name.partition("/")
+        if not owner or not name or "/" in name:
+            raise ValueError(f"repository must be owner/name, got {full_name!r}")
+        auth = self._auth.as_installation(installation_id, repositories=[name])
+        github = self._github.with_auth(auth)
+        return RepoClient(github, self._calls, full_name, await self.bot_login(), self._permissions)
+
+    async def installation_token(self, installation_id: int, repo_name: str) -> Secret:
+        """A fresh installation token for git, scoped to the one repository (name or owner/name)."""
+        name = repo_name.rsplit("/", 1)[-1]
+        path = f"/app/installations/{installation_id}/access_tokens"
+        token = await self._calls.parsed(
+            "POST",
+            path,
+            lambda: self._github.rest.apps.async_create_installation_access_token(
+                installation_id, repositories=[name]
+            ),
+        )
+        return Secret(token.token)
+
+
+def noreply_host(api_url: str) -> str:
+    """github.com for api.github.com; an Enterprise server's own host otherwise."""
+    host = urlsplit(api_url).hostname or "github.com"
+    return "github.com" if host == "api.github.com" else host

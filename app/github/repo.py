@@ -1,0 +1,261 @@
+"""One repository through one installation: permissions, issues, PRs, reviews, checks, files."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import time
+from collections.abc import Callable
+from typing import Any
+
+from githubkit import GitHub
+from githubkit.utils import UNSET
+from githubkit_schemas.latest.models import ContentFile, PullRequestReviewComment
+
+from app.core.errors import GitHubError
+from app.github.calls import GitHubCalls, Refusal, parse
+from app.github.comments import RepoComments
+from app.github.repo_base import PER_PAGE
+from app.github.results import (
+    FAILED_CONCLUSIONS,
+    CheckRunInfo,
+    IssueInfo,
+    PullInfo,
+    RepoInfo,
+    ReviewComment,
+    ReviewInfo,
+    check_run_info,
+    issue_info,
+    pull_info,
+    repo_info,
+    review_comment,
+    review_info,
+)
+
+ROLES = frozenset({"admin", "maintain", "write", "triage", "read"})
+MAX_FILE_BYTES = 1024 * 1024
+
+
+class PermissionCache:
+    """Collaborator permissions by (repository, login), each kept `ttl` seconds."""
+
+    def __init__(self, ttl: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl = ttl
+        self.clock = clock
+        self._entries: dict[tuple[str, str], tuple[float, str]] = {}
+
+    def get(self, repo: str, login: str) -> str | None:
+        entry = self._entries.get((repo, login.lower()))
+        if entry is None or entry[0] <= self.clock():
+            return None
+        return entry[1]
+
+    def put(self, repo: str, login: str, permission: str) -> None:
+        self._entries[(repo, login.lower())] = (self.clock() + self.ttl, permission)
+
+
+class RepoClient(RepoComments):
+    """The calls Honk makes on one repository, as its installation's bot (a scoped token)."""
+
+    def __init__(
+        self,
+        github: GitHub[Any],
+        calls: GitHubCalls,
+        full_name: str,
+        bot_login: str,
+        permissions: PermissionCache,
+    ) -> None:
+        super().__init__(github, calls, full_name, bot_login)
+        self._permissions = permissions
+
+    async def repository(self) -> RepoInfo:
+        repo = await self._calls.parsed(
+            "GET", self._path, lambda: self._rest.repos.async_get(self.owner, self.name)
+        )
+        return repo_info(repo)
+
+    async def permission(self, login: str) -> str:
+        """admin | maintain | write | triage | read | none (`role_name` first; cached 60 s)."""
+        if (cached := self._permissions.get(self.full_name, login)) is not None:
+            return cached
+        found = await self._calls.parsed_unless(
+            "GET",
+            f"{self._path}/collaborators/{login}/permission",
+            lambda: self._rest.repos.async_get_collaborator_permission_level(
+                self.owner, self.name, login
+            ),
+            tolerate=(404,),
+        )
+        if isinstance(found, Refusal):
+            permission = "none"
+        else:
+            permission = found.role_name if found.role_name in ROLES else found.permission
+        self._permissions.put(self.full_name, login, permission)
+        return permission
+
+    async def issue(self, number: int) -> IssueInfo:
+        issue = await self._calls.parsed(
+            "GET",
+            f"{self._path}/issues/{number}",
+            lambda: self._rest.issues.async_get(self.owner, self.name, number),
+        )
+        return issue_info(issue)
+
+    async def pull(self, number: int) -> PullInfo:
+        pull = await self._calls.parsed(
+            "GET",
+            f"{self._path}/pulls/{number}",
+            lambda: self._rest.pulls.async_get(self.owner, self.name, number),
+        )
+        return pull_info(pull)
+
+    # pull requests
+
+    async def find_open_pull(self, head_branch: str) -> PullInfo | None:
+        head = f"{self.owner}:{head_branch}"
+        pulls = await self._calls.parsed(
+            "GET",
+            f"{self._path}/pulls?head={head}",
+            lambda: self._rest.pulls.async_list(self.owner, self.name, state="open", head=head),
+        )
+        first = next(iter(pulls), None)  # githubkit's `list[...]` annotation is not indexable
+        return pull_info(first) if first is not None else None
+
+    async def create_pull(
+        self, title: str, body: str, head: str, base: str, draft: bool
+    ) -> PullInfo:
+        """Open a PR from `head`, or return the open one that already exists (idempotent)."""
+        if (existing := await self.find_open_pull(head)) is not None:
+            return existing
+        created = await self._calls.parsed_unless(
+            "POST",
+            f"{self._path}/pulls",
+            lambda: self._rest.pulls.async_create(
+                self.owner, self.name, title=title, body=body, head=head, base=base, draft=draft
+            ),
+            tolerate=(422,),
+        )
+        if not isinstance(created, Refusal):
+            return pull_info(created)
+        already = "already exists" in created.message.lower()
+        if already and (existing := await self.find_open_pull(head)) is not None:
+            return existing
+        raise created.error("POST", f"{self._path}/pulls")
+
+    async def update_pull(
+        self, number: int, *, title: str | None = None, body: str | None = None
+    ) -> PullInfo:
+        pull = await self._calls.parsed(
+            "PATCH",
+            f"{self._path}/pulls/{number}",
+            lambda: self._rest.pulls.async_update(
+                self.owner,
+                self.name,
+                number,
+                title=UNSET if title is None else title,
+                body=UNSET if body is None else body,
+            ),
+        )
+        return pull_info(pull)
+
+    async def delete_branch(self, branch: str) -> bool:
+        """Delete `branch`; False when it was already gone."""
+        path = f"{self._path}/git/refs/heads/{branch}"
+        answer = await self._calls.send(
+            "DELETE",
+            path,
+            lambda: self._rest.git.async_delete_ref(self.owner, self.name, f"heads/{branch}"),
+            tolerate=(404, 422),
+        )
+        if not isinstance(answer, Refusal):
+            return True
+        if answer.status == 404 or "does not exist" in answer.message.lower():
+            return False
+        raise answer.error("DELETE", path)
+
+    # reviews
+
+    async def review(self, number: int, review_id: int) -> ReviewInfo:
+        review = await self._calls.parsed(
+            "GET",
+            f"{self._path}/pulls/{number}/reviews/{review_id}",
+            lambda: self._rest.pulls.async_get_review(self.owner, self.name, number, review_id),
+        )
+        return review_info(review)
+
+    async def review_comments(self, number: int, review_id: int) -> list[ReviewComment]:
+        pages = self._pages(
+            f"{self._path}/pulls/{number}/reviews/{review_id}/comments",
+            lambda page: self._rest.pulls.async_list_comments_for_review(
+                self.owner, self.name, number, review_id, per_page=PER_PAGE, page=page
+            ),
+            len,
+        )
+        return [review_comment(comment) async for comments in pages for comment in comments]
+
+    async def reply_to_review_comment(self, number: int, comment_id: int, body: str) -> int:
+        """Answer in a review thread: POST .../pulls/{n}/comments with only body + in_reply_to.
+
+        Raw on purpose: the typed call insists on commit_id and path, and the
+        `.../comments/{id}/replies` route is not enabled for GitHub Apps.
+        """
+        path = f"{self._path}/pulls/{number}/comments"
+        response = await self._calls.send(
+            "POST",
+            path,
+            lambda: self._github.arequest(
+                "POST",
+                path,
+                json={"body": body, "in_reply_to": comment_id},
+                response_model=PullRequestReviewComment,
+            ),
+        )
+        if isinstance(response, Refusal):  # not reached: nothing was tolerated
+            raise response.error("POST", path)
+        return parse(response, "POST", path).id
+
+    # checks and files
+
+    async def failed_check_runs(self, check_suite_id: int) -> list[CheckRunInfo]:
+        """The suite's latest check runs that failed, timed out, were cancelled or need action."""
+        pages = self._pages(
+            f"{self._path}/check-suites/{check_suite_id}/check-runs",
+            lambda page: self._rest.checks.async_list_for_suite(
+                self.owner, self.name, check_suite_id, per_page=PER_PAGE, page=page
+            ),
+            lambda listing: len(listing.check_runs),
+        )
+        return [
+            check_run_info(run)
+            async for listing in pages
+            for run in listing.check_runs
+            if run.conclusion in FAILED_CONCLUSIONS
+        ]
+
+    async def file_text(self, path: str, ref: str | None = None) -> str | None:
+        """The UTF-8 text of `path` at `ref` (default branch when None); None when absent."""
+        api_path = f"{self._path}/contents/{path}"
+        found = await self._calls.parsed_unless(
+            "GET",
+            api_path,
+            lambda: self._rest.repos.async_get_content(
+                self.owner, self.name, path, ref=UNSET if ref is None else ref
+            ),
+            tolerate=(404,),
+        )
+        if isinstance(found, Refusal):
+            return None
+        if not isinstance(found, ContentFile):
+            raise GitHubError(f"GitHub GET {api_path}: not a file")
+        return _decode_file(found, api_path)
+
+
+def _decode_file(file: ContentFile, api_path: str) -> str:
+    if file.size > MAX_FILE_BYTES:
+        raise GitHubError(f"GitHub GET {api_path}: {file.size} bytes, over the 1 MiB limit")
+    if file.encoding != "base64":
+        raise GitHubError(f"GitHub GET {api_path}: unexpected encoding {file.encoding!r}")
+    try:
+        return base64.b64decode(file.content).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError) as exc:
+        raise GitHubError(f"GitHub GET {api_path}: not UTF-8 text ({exc})") from None

@@ -1,1 +1,0 @@
-"""Alembic migrations of Honk's database, run by `app.store.Store.open` (no alembic.ini)."""

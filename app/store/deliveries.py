@@ -1,0 +1,82 @@
+"""The request path's side of the queue: a delivery recorded and its job enqueued at once."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any, Literal
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.core.commands import Command
+from app.store.engine import Store
+from app.store.jobs import JobReader, dialect_insert, upsert_job
+from app.store.tables import deliveries
+
+Outcome = Literal["queued", "coalesced", "duplicate", "ignored"]
+
+
+class _Redelivered(Exception):
+    """Rolls back accept_delivery's transaction when the delivery id was seen before."""
+
+
+class DeliveryQueue(JobReader):
+    """Deliveries in, jobs queued: one job per dedupe key while it waits (later ones merge in)."""
+
+    def __init__(
+        self, store: Store, *, max_attempts: int = 3, clock: Callable[[], float] = time.time
+    ) -> None:
+        super().__init__(store)
+        self.max_attempts = max_attempts
+        self.clock = clock
+
+    async def accept_delivery(
+        self, delivery_id: str, event: str, action: str | None, command: Command | None
+    ) -> tuple[Outcome, int | None]:
+        """Record a webhook delivery and enqueue its command, in one transaction.
+
+        The job is written first and the delivery row last: a redelivered id finds its row
+        taken, and the whole transaction (job included) rolls back.
+        """
+        now = self.clock()
+        outcome: Outcome = "ignored"
+        job_id: int | None = None
+        try:
+            async with self.store.transaction(write=True) as conn:
+                if command is not None:
+                    outcome, job_id = await self._upsert_job(conn, command, now)
+                row = (delivery_id, event, action, now, outcome, job_id)
+                if not await self._insert_delivery(conn, *row):
+                    raise _Redelivered
+        except _Redelivered:
+            return "duplicate", await self._delivery_job_id(delivery_id)
+        return outcome, job_id
+
+    async def enqueue(self, command: Command) -> tuple[Outcome, int]:
+        """Queue `command`, or append it to the queued job with the same dedupe key."""
+        async with self.store.transaction(write=True) as conn:
+            return await self._upsert_job(conn, command, self.clock())
+
+    async def _upsert_job(
+        self, conn: AsyncConnection, command: Command, now: float
+    ) -> tuple[Outcome, int]:
+        job_id, commands_count = await upsert_job(conn, command, now, self.max_attempts)
+        return ("queued" if commands_count == 1 else "coalesced"), job_id
+
+    @staticmethod
+    async def _insert_delivery(conn: AsyncConnection, *values: Any) -> bool:
+        names = ("delivery_id", "event", "action", "received_at", "outcome", "job_id")
+        insert = dialect_insert(conn)(deliveries).values(dict(zip(names, values, strict=True)))
+        inserted = await conn.execute(
+            insert.on_conflict_do_nothing(index_elements=[deliveries.c.delivery_id]).returning(
+                deliveries.c.delivery_id
+            )
+        )
+        return inserted.first() is not None
+
+    async def _delivery_job_id(self, delivery_id: str) -> int | None:
+        query = select(deliveries.c.job_id).where(deliveries.c.delivery_id == delivery_id)
+        async with self.store.transaction() as conn:
+            job_id = (await conn.execute(query)).scalar_one_or_none()
+        return None if job_id is None else int(job_id)

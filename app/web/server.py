@@ -1,0 +1,193 @@
+"""HTTP routes: the GitHub webhook ingress, health, readiness and the home page."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from app.core.commands import Command
+from app.core.config import Settings
+from app.core.errors import (
+    DatabaseUnavailable,
+    PayloadTooLarge,
+    StoreError,
+    WebhookError,
+)
+from app.core.logs import elapsed_ms
+from app.core.triggers import TriggerContext, command_for
+from app.core.webhooks import MAX_BODY_BYTES, Event, parse_delivery
+from app.store.engine import Store
+from app.store.queue import Queue
+from app.web import home
+from app.web.intake import Accepted, Intake
+
+log = logging.getLogger("honk.ingress")
+REOPEN_SECONDS = 2.0
+
+
+@dataclass
+class AppState:
+    """What the routes share: settings, the (lazily reopened) store and the worker wake-up."""
+
+    settings: Settings
+    store: Store | None = None
+    queue: Queue | None = None
+    intake: Intake | None = None
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    _opened_at: float = 0.0
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def get_queue(self) -> Queue:
+        """The queue, opening the database first if it is not open (at most every 2 s)."""
+        if self.queue is not None:
+            return self.queue
+        async with self._lock:
+            if self.queue is None:
+                await self._open()
+        assert self.queue is not None
+        return self.queue
+
+    async def _open(self) -> None:
+        if time.monotonic() - self._opened_at < REOPEN_SECONDS and self._opened_at:
+            raise DatabaseUnavailable("the database could not be opened; retrying shortly")
+        self._opened_at = time.monotonic()
+        self.store = await Store.open(self.settings.database_url)
+        self.queue = Queue.from_settings(self.store, self.settings)
+        self.intake = Intake.for_queue(self.queue)
+
+    async def accept(self, event: Event, command: Command | None) -> Accepted:
+        """Record the delivery and enqueue its command (grouped commits on SQLite)."""
+        queue = await self.get_queue()
+        if self.intake is not None:
+            return await self.intake.accept(event.delivery_id, event.name, event.action, command)
+        return await queue.accept_delivery(event.delivery_id, event.name, event.action, command)
+
+    async def close(self) -> None:
+        if self.intake is not None:
+            await self.intake.close()
+        if self.store is not None:
+            await self.store.close()
+
+
+Background = Callable[["AppState", asyncio.Event], Coroutine[Any, Any, None]]
+
+
+def create_app(
+    settings: Settings, *, store: Store | None = None, background: Background | None = None
+) -> Starlette:
+    """The ASGI app; `background` (e.g. embedded workers) runs for its lifespan, until stopped."""
+    queue = Queue.from_settings(store, settings) if store else None
+    state = AppState(settings, store, queue, Intake.for_queue(queue) if queue else None)
+    triggers = TriggerContext.from_settings(settings)
+
+    async def github_webhook(request: Request) -> Response:
+        started = time.perf_counter()
+        status, body, fields = await _ingest(request, state, triggers)
+        log.info("delivery", extra={**fields, "status": status, "ms": elapsed_ms(started)})
+        return JSONResponse(body, status_code=status)
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        try:
+            queue = await state.get_queue()
+            await queue.store.ping()
+        except StoreError as exc:
+            return JSONResponse({"status": "unavailable", "error": str(exc)}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    async def index(request: Request) -> Response:
+        return HTMLResponse(home.render(settings))
+
+    routes = [
+        Route("/webhooks/github", github_webhook, methods=["POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Route("/", index, methods=["GET"]),
+    ]
+    return Starlette(routes=routes, lifespan=_lifespan(state, background))
+
+
+def _lifespan(
+    state: AppState, background: Background | None
+) -> Callable[[Starlette], contextlib.AbstractAsyncContextManager[None]]:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        with contextlib.suppress(StoreError):
+            await state.get_queue()
+        stop = asyncio.Event()
+        task = None if background is None else asyncio.create_task(background(state, stop))
+        try:
+            yield
+        finally:
+            stop.set()
+            if task is not None:
+                await task
+            await state.close()
+
+    return lifespan
+
+
+async def _ingest(
+    request: Request, state: AppState, triggers: TriggerContext
+) -> tuple[int, dict[str, object], dict[str, object]]:
+    """Verify, parse, map and enqueue one delivery; returns (status, JSON body, log fields)."""
+    fields: dict[str, object] = {"delivery": request.headers.get("x-github-delivery")}
+    try:
+        return await _accept(request, state, triggers, fields)
+    except WebhookError as exc:
+        return exc.status, {"error": str(exc)}, {**fields, "outcome": "rejected"}
+    except ClientDisconnect:
+        return 400, {"error": "client disconnected"}, {**fields, "outcome": "disconnected"}
+    except StoreError as exc:
+        error = f"database unavailable, delivery not recorded: {exc}"
+        return 503, {"error": error}, {**fields, "outcome": "unavailable"}
+    except Exception:
+        log.exception("delivery failed", extra=fields)
+        error = "internal error, delivery not recorded"
+        return 503, {"error": error}, {**fields, "outcome": "error"}
+
+
+async def _accept(
+    request: Request, state: AppState, triggers: TriggerContext, fields: dict[str, object]
+) -> tuple[int, dict[str, object], dict[str, object]]:
+    secret = state.settings.github_webhook_secret
+    if secret is None:
+        error = "GITHUB_WEBHOOK_SECRET is not set: Honk cannot verify deliveries"
+        return 503, {"error": error}, {**fields, "outcome": "unconfigured"}
+    event = parse_delivery(request.headers, await _read_body(request), secret.reveal())
+    fields.update(event=event.name, action=event.action)
+    if event.name == "ping":
+        return 200, {"outcome": "pong"}, {**fields, "outcome": "pong"}
+    outcome, job_id = await state.accept(event, command_for(event, triggers))
+    if outcome in ("queued", "coalesced"):
+        state.wake.set()
+    fields.update(outcome=outcome, job=job_id)
+    status = 202 if outcome in ("queued", "coalesced") else 200
+    return status, {"outcome": outcome, "job": job_id}, fields
+
+
+async def _read_body(request: Request) -> bytes:
+    """The request body, refusing more than MAX_BODY_BYTES before and while reading it."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"body of {declared} bytes is over the 25 MiB limit")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise PayloadTooLarge("body is over the 25 MiB limit")
+        chunks.append(chunk)
+    return b"".join(chunks)
