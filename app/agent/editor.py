@@ -1,14 +1,21 @@
-"""The agent's text editor: Anthropic's str_replace_based_edit_tool, confined to one root."""
+"""The agent's text editor: Anthropic's str_replace_based_edit_tool, confined to one root.
+
+The editor runs on the host while the agent's bash may rename anything in the worktree, so every
+file operation goes through descriptors opened beneath the root without following a link that
+could be swapped (app/agent/beneath.py); symlinks that stay inside the root are still followed.
+"""
 
 from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterator, Mapping
-from pathlib import Path
+from collections.abc import Mapping
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-from app.agent.textfile import TextFile, read_lines, split_lines, write_atomically
+from app.agent import beneath
+from app.agent.beneath import Outside, Place
+from app.agent.textfile import TextFile, numbered_rows, split_lines
 from app.core.errors import ToolError
 
 TOOL_NAME = "str_replace_based_edit_tool"
@@ -92,60 +99,78 @@ class Editor:
                 f"Unrecognized command {command!r}. The allowed commands for the "
                 f"{TOOL_NAME} tool are: {', '.join(COMMANDS)}"
             )
-        path = self._resolve(params.get("path"), writing=command != "view")
+        place = self._locate(params.get("path"), writing=command != "view")
         try:
-            result: str = getattr(self, f"_{command}")(path, params)
+            result: str = getattr(self, f"_{command}")(place, params)
             return result
         except OSError as exc:
             reason = exc.strerror or exc
-            raise ToolError(f"Could not {command} {self._shown(path)}: {reason}") from None
+            raise ToolError(f"Could not {command} {self._shown(place)}: {reason}") from None
+        finally:
+            place.close()
 
-    def _shown(self, path: Path) -> Path:
+    def _shown(self, place: Place) -> Path:
         """The path as the agent sees it: under the root as `pwd` shows it."""
-        return self._shown_root / path.relative_to(self._root)
+        return self._shown_root.joinpath(*place.parts)
 
-    def _resolve(self, raw: object, *, writing: bool) -> Path:
+    def _locate(self, raw: object, *, writing: bool) -> Place:
         if not isinstance(raw, str) or not raw.strip():
             raise ToolError(f"Parameter `path` is required: a path under {self._shown_root}.")
-        given = Path(raw)
         try:
-            resolved = (given if given.is_absolute() else self._shown_root / given).resolve()
-        except (OSError, RuntimeError) as exc:
-            raise ToolError(f"The path {raw} cannot be resolved: {exc}") from None
-        if not resolved.is_relative_to(self._root):
+            place = beneath.locate(self._root, self._relative(PurePosixPath(raw)), self._shown_root)
+        except Outside as exc:
             raise ToolError(
-                f"The path {raw} resolves to {resolved}, outside the repository root "
+                f"The path {raw} resolves to {exc.where}, outside the repository root "
                 f"{self._shown_root}. Only files under the root can be viewed or edited."
-            )
-        if writing and ".git" in resolved.relative_to(self._root).parts:
+            ) from None
+        except OSError as exc:
+            raise ToolError(f"The path {raw} cannot be resolved: {exc.strerror or exc}") from None
+        if writing and ".git" in place.parts:
+            place.close()
             raise ToolError(f"The path {raw} is inside git's internals (.git); edit refused.")
-        return resolved
+        return place
 
-    def _stat_file(self, path: Path) -> os.stat_result:
-        try:
-            info = path.stat()
-        except FileNotFoundError:
-            raise ToolError(f"The path {self._shown(path)} does not exist.") from None
-        if stat.S_ISDIR(info.st_mode):
+    def _relative(self, given: PurePosixPath) -> PurePosixPath:
+        """`given` relative to the root; an absolute path must name the root (either spelling)."""
+        if not given.is_absolute():
+            return given
+        for root in (self._shown_root, self._root):
+            if given.is_relative_to(root):
+                return given.relative_to(root)
+        raise Outside(os.path.normpath(given))
+
+    def _open_regular(self, place: Place) -> tuple[int, os.stat_result]:
+        """A read descriptor of the regular file at `place`, and its status."""
+        kind = beneath.kind(place)
+        if kind is None:
+            raise ToolError(f"The path {self._shown(place)} does not exist.")
+        if kind == stat.S_IFDIR:
             raise ToolError(
-                f"The path {self._shown(path)} is a directory and only the `view` command "
+                f"The path {self._shown(place)} is a directory and only the `view` command "
                 "can be used on directories."
             )
-        if not stat.S_ISREG(info.st_mode):
-            raise ToolError(f"The path {self._shown(path)} is not a regular file.")
-        return info
+        if kind == stat.S_IFREG:
+            fd = beneath.open_file(place)
+            info = os.fstat(fd)
+            if stat.S_ISREG(info.st_mode):
+                return fd, info
+            os.close(fd)  # swapped since: refused like any other non-regular file
+        raise ToolError(f"The path {self._shown(place)} is not a regular file.")
 
-    def _view(self, path: Path, params: Mapping[str, Any]) -> str:
-        if path.is_dir():
+    def _view(self, place: Place, params: Mapping[str, Any]) -> str:
+        if beneath.kind(place) == stat.S_IFDIR:
             if params.get("view_range") is not None:
                 raise ToolError("The `view_range` parameter is not allowed for a directory.")
-            return self._list_directory(path)
-        self._stat_file(path)
+            return self._list_directory(place)
+        fd, _info = self._open_regular(place)
         start, end = parse_view_range(params.get("view_range"))
-        rows, count, cut_at = self._numbered_rows(path, start, end)
+        with os.fdopen(fd, "rb") as handle:
+            rows, count, cut_at = numbered_rows(
+                handle, self._shown(place), (start, end), self._view_chars
+            )
         check_range_fits(start, end, count)
         body = "\n".join(rows) if rows else "(the file is empty)"
-        output = f"Here's the result of running `cat -n` on {self._shown(path)}:\n{body}\n"
+        output = f"Here's the result of running `cat -n` on {self._shown(place)}:\n{body}\n"
         if cut_at is not None:
             output += (
                 f"[Output cut at {self._view_chars} characters, in line {cut_at} of {count}. "
@@ -153,25 +178,13 @@ class Editor:
             )
         return output
 
-    def _numbered_rows(self, path: Path, start: int, end: int) -> tuple[list[str], int, int | None]:
-        """Numbered rows for lines start..end within the budget, the line count, the cut line."""
-        rows: list[str] = []
-        budget, count, cut_at = self._view_chars, 0, None
-        for count, line in enumerate(read_lines(path, self._shown(path)), start=1):
-            if count < start or (end != -1 and count > end) or cut_at is not None:
-                continue
-            row = f"{count:6}\t{line}"
-            if len(row) > budget:
-                rows.extend([row[:budget]] if budget > 0 else [])
-                cut_at = count
-                continue
-            rows.append(row)
-            budget -= len(row) + 1
-        return rows, count, cut_at
-
-    def _list_directory(self, path: Path) -> str:
-        entries = sorted(self._walk(path, LISTING_DEPTH), key=lambda entry: entry.parts)
-        shown = self._shown(path)
+    def _list_directory(self, place: Place) -> str:
+        fd = beneath.open_listing(place)
+        try:
+            entries = sorted(beneath.scan(fd, LISTING_DEPTH), key=lambda entry: entry.parts)
+        finally:
+            os.close(fd)
+        shown = self._shown(place)
         listing = "\n".join([str(shown), *(str(shown / entry) for entry in entries)])
         if len(listing) > self._view_chars:
             listing = listing[: self._view_chars] + "\n[Listing cut; view a subdirectory.]"
@@ -180,65 +193,54 @@ class Editor:
             f"excluding hidden items:\n{listing}\n"
         )
 
-    def _walk(self, directory: Path, depth: int) -> Iterator[Path]:
-        """Non-hidden entries relative to `directory`; symlinks are listed, never followed."""
-        try:
-            with os.scandir(directory) as scan:
-                children = [entry for entry in scan if not entry.name.startswith(".")]
-        except OSError:
-            return
-        for entry in children:
-            yield Path(entry.name)
-            if depth > 1 and entry.is_dir(follow_symlinks=False):
-                yield from (entry.name / sub for sub in self._walk(Path(entry.path), depth - 1))
-
-    def _create(self, path: Path, params: Mapping[str, Any]) -> str:
+    def _create(self, place: Place, params: Mapping[str, Any]) -> str:
         text = require_str(params, "file_text", "create")
         data = text.encode("utf-8")
         if len(data) > self._max_file_bytes:
             raise ToolError(f"`file_text` is over the limit of {self._max_file_bytes} bytes.")
-        if path.exists():
+        if beneath.kind(place) is not None:
             raise ToolError(
-                f"File already exists at: {self._shown(path)}. Cannot overwrite files using "
+                f"File already exists at: {self._shown(place)}. Cannot overwrite files using "
                 "command `create`; use `str_replace` to edit it."
             )
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("xb") as handle:
-            handle.write(data)
-        return f"File created successfully at: {self._shown(path)}"
+        beneath.create_file(place, data)
+        return f"File created successfully at: {self._shown(place)}"
 
-    def _load(self, path: Path) -> tuple[TextFile, int]:
+    def _load(self, place: Place) -> tuple[TextFile, int]:
         """The file's text and its permission bits, refusing files too big to edit."""
-        info = self._stat_file(path)
-        if info.st_size > self._max_file_bytes:
-            raise ToolError(
-                f"The file {self._shown(path)} is {info.st_size} bytes, over the editor's limit of "
-                f"{self._max_file_bytes} bytes for edits; use bash (e.g. sed) to change it."
-            )
-        return TextFile.decode(path.read_bytes(), self._shown(path)), stat.S_IMODE(info.st_mode)
+        fd, info = self._open_regular(place)
+        with os.fdopen(fd, "rb") as handle:
+            if info.st_size > self._max_file_bytes:
+                raise ToolError(
+                    f"The file {self._shown(place)} is {info.st_size} bytes, over the editor's "
+                    f"limit of {self._max_file_bytes} bytes for edits; use bash (e.g. sed) to "
+                    "change it."
+                )
+            data = handle.read(self._max_file_bytes + 1)
+        return TextFile.decode(data, self._shown(place)), stat.S_IMODE(info.st_mode)
 
-    def _str_replace(self, path: Path, params: Mapping[str, Any]) -> str:
+    def _str_replace(self, place: Place, params: Mapping[str, Any]) -> str:
         old = require_str(params, "old_str", "str_replace")
         new = params.get("new_str")
         if new is not None and not isinstance(new, str):
             raise ToolError("Parameter `new_str` must be a string (leave it out to delete).")
         if not old:
             raise ToolError("Parameter `old_str` must not be empty; `insert` adds new lines.")
-        file, mode = self._load(path)
+        file, mode = self._load(place)
         old, new = file.adopt(old), file.adopt(new or "")
         found = occurrences(file.text, old, MAX_REPORTED_MATCHES + 1)
         if len(found) != 1:
-            raise ToolError(self._no_single_match(path, file.text, old, found))
+            raise ToolError(self._no_single_match(place, file.text, old, found))
         text = file.text[: found[0]] + new + file.text[found[0] + len(old) :]
-        write_atomically(path, file.encode(text), mode)
+        beneath.replace_file(place, file.encode(text), mode)
         first = text.count("\n", 0, found[0])
         last = text.count("\n", 0, found[0] + max(len(new) - 1, 0))
         start = max(0, first - SNIPPET_LINES)
         lines = split_lines(text)[0][start : last + SNIPPET_LINES + 1]
-        return self._edited(path, lines, start + 1)
+        return self._edited(place, lines, start + 1)
 
-    def _no_single_match(self, path: Path, text: str, old: str, found: list[int]) -> str:
-        shown = self._shown(path)
+    def _no_single_match(self, place: Place, text: str, old: str, found: list[int]) -> str:
+        shown = self._shown(place)
         if found:
             lines = list(dict.fromkeys(text.count("\n", 0, at) + 1 for at in found))
             many = f"more than {MAX_REPORTED_MATCHES}" if len(found) > MAX_REPORTED_MATCHES else ""
@@ -256,7 +258,7 @@ class Editor:
             message += " A passage matching it apart from whitespace exists in the file."
         return message
 
-    def _insert(self, path: Path, params: Mapping[str, Any]) -> str:
+    def _insert(self, place: Place, params: Mapping[str, Any]) -> str:
         at = params.get("insert_line")
         if not isinstance(at, int) or isinstance(at, bool):
             raise ToolError("Parameter `insert_line` (an integer) is required for command: insert")
@@ -266,7 +268,7 @@ class Editor:
                 "Parameter `insert_text` (a string) is required for command: insert "
                 "(`new_str` is accepted too)."
             )
-        file, mode = self._load(path)
+        file, mode = self._load(place)
         lines, ends_with_newline = split_lines(file.text)
         if not 0 <= at <= len(lines):
             raise ToolError(
@@ -277,12 +279,12 @@ class Editor:
         added = added or [""]
         result = lines[:at] + added + lines[at:]
         final = "\n" if ends_with_newline or (not lines and piece_ends_with_newline) else ""
-        write_atomically(path, file.encode("\n".join(result) + final), mode)
+        beneath.replace_file(place, file.encode("\n".join(result) + final), mode)
         start = max(0, at - SNIPPET_LINES)
-        return self._edited(path, result[start : at + len(added) + SNIPPET_LINES], start + 1)
+        return self._edited(place, result[start : at + len(added) + SNIPPET_LINES], start + 1)
 
-    def _edited(self, path: Path, lines: list[str], first: int) -> str:
-        shown = self._shown(path)
+    def _edited(self, place: Place, lines: list[str], first: int) -> str:
+        shown = self._shown(place)
         return (
             f"The file {shown} has been edited. Here's the result of running `cat -n` on a "
             f"snippet of {shown}:\n{numbered(lines, first)}\n{REVIEW_NOTE}"

@@ -1,12 +1,11 @@
-"""Text files for the agent's editor: binary refusal, strict UTF-8, line endings, atomic writes."""
+"""Text files for the agent's editor: binary refusal, strict UTF-8, line endings."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from app.core.errors import ToolError
 
@@ -54,14 +53,34 @@ def decode_utf8(data: bytes, shown: Path, line: int | None = None) -> str:
         raise ToolError(f"The file {shown} is not valid UTF-8 ({where}); {TEXT_ONLY}") from None
 
 
-def read_lines(path: Path, shown: Path) -> Iterator[str]:
-    """The file's lines without their line breaks, refusing binary or non-UTF-8 content."""
-    with path.open("rb") as handle:
-        refuse_binary(handle.read(BINARY_PROBE_BYTES), shown)
-        handle.seek(0)
-        for number, raw in enumerate(handle, start=1):
-            line = decode_utf8(raw, shown, number)
-            yield line.removesuffix("\n").removesuffix("\r")
+def read_lines(handle: BinaryIO, shown: Path) -> Iterator[str]:
+    """The open file's lines without their line breaks, refusing binary or non-UTF-8 content."""
+    refuse_binary(handle.read(BINARY_PROBE_BYTES), shown)
+    handle.seek(0)
+    for number, raw in enumerate(handle, start=1):
+        line = decode_utf8(raw, shown, number)
+        yield line.removesuffix("\n").removesuffix("\r")
+
+
+def numbered_rows(
+    handle: BinaryIO, shown: Path, lines: tuple[int, int], budget: int
+) -> tuple[list[str], int, int | None]:
+    """`cat -n` rows for lines start..end (-1: to the end) within `budget` characters.
+
+    Also the file's line count, and the line where the budget ran out (None if it did not).
+    """
+    (start, end), rows, count, cut_at = lines, [], 0, None
+    for count, line in enumerate(read_lines(handle, shown), start=1):
+        if count < start or (end != -1 and count > end) or cut_at is not None:
+            continue
+        row = f"{count:6}\t{line}"
+        if len(row) > budget:
+            rows.extend([row[:budget]] if budget > 0 else [])
+            cut_at = count
+            continue
+        rows.append(row)
+        budget -= len(row) + 1
+    return rows, count, cut_at
 
 
 def split_lines(text: str) -> tuple[list[str], bool]:
@@ -73,16 +92,3 @@ def split_lines(text: str) -> tuple[list[str], bool]:
         lines.pop()
         return lines, True
     return lines, False
-
-
-def write_atomically(path: Path, data: bytes, mode: int) -> None:
-    """Replace the file atomically (a temporary sibling renamed over it) with bits `mode`."""
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".honk")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
