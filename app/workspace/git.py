@@ -9,8 +9,10 @@
 - The token lives only in the environment of the git processes that talk to the remote:
   `GIT_CONFIG_COUNT/KEY/VALUE` set `http.<scheme://host[:port]>/.extraheader` to a basic
   `x-access-token` header. It is never in argv, a URL or a config file; errors are scrubbed.
-- Every git call never prompts, runs with hooks and fsmonitor off, and is killed after a
-  timeout (or when the awaiting task is cancelled).
+- Every git call never prompts, reads no system or global config (nor global attributes), runs
+  with hooks and fsmonitor off, and is stopped after a timeout (or when the awaiting task is
+  cancelled). The only config git reads is the repository's, which Honk writes and checks
+  (app/workspace/cache_config.py), so an attribute the agent writes selects no filter or driver.
 """
 
 from __future__ import annotations
@@ -28,7 +30,12 @@ from app.core.config import Secret
 from app.core.errors import WorkspaceError
 
 GIT_VERB = re.compile(r"[a-z][a-z-]*")
-HARDENING = ("core.hooksPath=/dev/null", "core.fsmonitor=false", "commit.gpgSign=false")
+HARDENING = (
+    "core.hooksPath=/dev/null",
+    "core.fsmonitor=false",
+    "core.attributesFile=/dev/null",
+    "commit.gpgSign=false",
+)
 PROXIES = ("http_proxy", "https_proxy", "no_proxy", "all_proxy")
 INHERITED = frozenset(
     {"PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR"}
@@ -36,6 +43,7 @@ INHERITED = frozenset(
     | {name for proxy in PROXIES for name in (proxy, proxy.upper())}
 )
 NON_INTERACTIVE = {"GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": ""}
+NO_HOST_CONFIG = {"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null"}
 
 
 class GitRunner(Protocol):
@@ -98,6 +106,7 @@ async def run_git(
 ) -> str:
     """Run git with a minimal, non-interactive environment; WorkspaceError on failure."""
     full_env = {**inherited_env(os.environ), **NON_INTERACTIVE, **identity, **(env or {})}
+    full_env.update(NO_HOST_CONFIG)
     hardening = [part for setting in HARDENING for part in ("-c", setting)]
     pipe = asyncio.subprocess.PIPE
     try:

@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 
 from app.core.config import Secret
 from app.core.errors import WorkspaceError
+from app.workspace.cache_config import check_config, config_digest, write_config
 from app.workspace.git import auth_env, identity_env, run_git
 from app.workspace.pool import WorktreePool, force_rmtree
 from app.workspace.worktree import Worktree
@@ -165,7 +166,8 @@ class Workspace:
             await self._git_in(
                 cache, "worktree", "add", "-q", "--no-track", "-b", branch, str(path), sha
             )
-        return Worktree(path, branch, current, sha, cache, await self._admin(path), None, self)
+        admin, digest = await self._admin(path), config_digest(cache)
+        return Worktree(path, branch, current, sha, cache, admin, None, self, config=digest)
 
     async def release(self, worktree: Worktree) -> None:
         """Park a cleaned worktree in the idle pool when there is room, else delete it."""
@@ -174,6 +176,11 @@ class Workspace:
             async with self.repo_lock(cache):
                 _remove_linked_worktree(worktree.path, worktree.admin_dir, cache)
             return
+        try:
+            worktree.check_config()
+        except WorkspaceError:
+            force_rmtree(worktree.path)  # no git on it: the cache is refused until deleted
+            raise
         parkable = await self._pool.clean(worktree.path, worktree.admin_dir)
         async with self.repo_lock(cache):
             if not (parkable and await self._pool.park(cache, worktree.path)):
@@ -231,15 +238,14 @@ class Workspace:
 
     async def _ensure_cache(self, cache: Path, clone_url: str) -> None:
         if (cache / "HEAD").is_file():
-            await self._git_in(cache, "config", "remote.origin.url", clone_url)
+            check_config(cache)  # before any git reads it
+            write_config(cache, clone_url)
             return
         cache.parent.mkdir(parents=True, exist_ok=True)
         building = Path(tempfile.mkdtemp(prefix=f".{cache.name}-", dir=cache.parent))
         try:
             await self.run_git("init", "-q", "--bare", str(building))
-            await self._git_in(building, "config", "remote.origin.url", clone_url)
-            refspec = "+refs/heads/*:refs/remotes/origin/*"
-            await self._git_in(building, "config", "remote.origin.fetch", refspec)
+            write_config(building, clone_url)
             _replace_dir(building, cache)
         finally:
             force_rmtree(building)

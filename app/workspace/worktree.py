@@ -1,6 +1,7 @@
 """One job's checkout: a linked worktree of a cache, its changes, commits and push.
 
-Every git call passes `--git-dir`/`--work-tree` so a `.git` the agent rewrote is ignored; diffs
+Every git call passes `--git-dir`/`--work-tree` so a `.git` the agent rewrote is ignored, and
+first checks the cache's config (app/workspace/cache_config.py); diffs
 against the start commit include uncommitted and untracked files, through a copy of the index.
 
 A force push is leased on an explicit sha, never on the shared cache's remote-tracking ref:
@@ -21,6 +22,7 @@ from typing import Protocol
 
 from app.core.config import Secret
 from app.core.errors import WorkspaceError
+from app.workspace.cache_config import check_config, config_digest
 from app.workspace.git import auth_env
 
 CO_AUTHOR = re.compile(r"[^<>\n]+ <[^<>\s]+>")
@@ -57,11 +59,26 @@ class Worktree:
     clone_url: str | None  # None for `prepare_local`: nothing to push, never pooled
     workspace: WorktreeOwner = field(repr=False)
     fetched_tip: str | None = None  # origin/<branch> at this job's fetch; None: no such branch
+    config: str | None = None  # prepare_local: the digest of the user's config; else Honk's own
+
+    def check_config(self) -> None:
+        """Refuse a cache whose config is not what Honk wrote (or the user had, when local)."""
+        if self.config is None:
+            check_config(self.cache_dir)
+        elif config_digest(self.cache_dir) != self.config:
+            raise WorkspaceError(
+                f"the git config of {self.cache_dir} changed while the job ran; refusing to run "
+                "git on the job's tree"
+            )
 
     async def git(
         self, *args: str, env: Mapping[str, str] | None = None, stdin: bytes | None = None
     ) -> str:
-        """Run git in this worktree (explicit --git-dir/--work-tree) and return its stdout."""
+        """Run git in this worktree (explicit --git-dir/--work-tree) and return its stdout.
+
+        Only after checking the cache's config: the agent wrote the tree (and its attributes).
+        """
+        self.check_config()
         where = ("--git-dir", str(self.admin_dir), "--work-tree", str(self.path))
         return await self.workspace.run_git(*where, *args, cwd=self.path, env=env, stdin=stdin)
 

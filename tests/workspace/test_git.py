@@ -12,6 +12,7 @@ from app.core.config import Secret
 from app.core.errors import WorkspaceError
 from app.workspace.git import (
     INHERITED,
+    NO_HOST_CONFIG,
     NON_INTERACTIVE,
     auth_env,
     identity_env,
@@ -147,6 +148,7 @@ async def test_git_receives_the_allow_list_and_computed_variables_only(
         **NON_INTERACTIVE,
         **identity,
         **auth,
+        **NO_HOST_CONFIG,
     }
     assert call.env["HOME"] == str(tmp_path / "home")
     assert call.env["https_proxy"] == "http://proxy.invalid:3128"
