@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from app.core.commands import LIGHT_KINDS, Command, JobKind
 from app.core.config import Settings
@@ -15,7 +17,8 @@ from app.core.errors import Cancelled, GitHubError
 from app.flows.context import Flow, JobContext
 from app.store.engine import Store
 from app.store.queue import Queue
-from app.worker import Worker
+from app.worker import Worker, run_workers
+from app.workspace.git import STOP_GRACE_SECONDS
 
 
 @pytest.fixture
@@ -141,3 +144,11 @@ async def test_a_light_lane_worker_takes_only_quick_jobs(queue: Queue) -> None:
     assert ran == ["stop"]
     waiting = await queue.get(fix)
     assert waiting is not None and waiting.state == "queued"
+
+
+def test_compose_stops_services_only_after_the_workers_drain_and_gits_grace() -> None:
+    compose = yaml.safe_load((Path(__file__).parents[1] / "deploy/docker-compose.yml").read_text())
+    drain = inspect.signature(run_workers).parameters["grace"].default
+    for name in ("web", "worker"):
+        period = compose["services"][name]["stop_grace_period"]
+        assert int(period.removesuffix("s")) > drain + STOP_GRACE_SECONDS, name

@@ -49,7 +49,7 @@ class Services:
         """Repository caches and worktrees; commits are authored by the app's bot account."""
         if self._workspace is None:
             name, email = await self.github.bot_identity()
-            self._workspace = Workspace(
-                self.settings.data_dir.resolve(), git_name=name, git_email=email
-            )
+            workspace = Workspace(self.settings.data_dir.resolve(), git_name=name, git_email=email)
+            await workspace.sweep()  # what jobs killed before this start left behind
+            self._workspace = workspace
         return self._workspace

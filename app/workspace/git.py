@@ -11,14 +11,16 @@
   `x-access-token` header. It is never in argv, a URL or a config file; errors are scrubbed.
 - Every git call never prompts, reads no system or global config (nor global attributes), runs
   with hooks and fsmonitor off, and is stopped after a timeout (or when the awaiting task is
-  cancelled). The only config git reads is the repository's, which Honk writes and checks
-  (app/workspace/cache_config.py), so an attribute the agent writes selects no filter or driver.
+  cancelled): SIGTERM first, so that git removes its lock files, then SIGKILL. The only config
+  git reads is the repository's, which Honk writes and checks (app/workspace/cache_config.py),
+  so an attribute the agent writes selects no filter or driver.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import os
 import re
 from collections.abc import Mapping
@@ -30,6 +32,7 @@ from app.core.config import Secret
 from app.core.errors import WorkspaceError
 
 GIT_VERB = re.compile(r"[a-z][a-z-]*")
+STOP_GRACE_SECONDS = 5.0  # after SIGTERM, before SIGKILL
 HARDENING = (
     "core.hooksPath=/dev/null",
     "core.fsmonitor=false",
@@ -128,14 +131,25 @@ async def run_git(
 async def _communicate(
     proc: asyncio.subprocess.Process, stdin: bytes | None, seconds: float
 ) -> tuple[int, str, str]:
-    """Wait for a process at most `seconds`; kill it on timeout or cancellation."""
+    """Wait for a process at most `seconds`; stop it on timeout or cancellation."""
     try:
         out, err = await asyncio.wait_for(proc.communicate(stdin), seconds)
     except (TimeoutError, asyncio.CancelledError) as exc:
-        proc.kill()
-        await proc.wait()
+        await asyncio.shield(_stop(proc))
         if isinstance(exc, TimeoutError):
             raise WorkspaceError(f"git timed out after {seconds}s") from None
         raise
     code = proc.returncode if proc.returncode is not None else -1
     return code, out.decode(errors="replace"), err.decode(errors="replace")
+
+
+async def _stop(proc: asyncio.subprocess.Process) -> None:
+    """SIGTERM, so that git removes its lock files; SIGKILL if it is still there after a grace."""
+    with contextlib.suppress(ProcessLookupError):
+        proc.terminate()
+    try:
+        await asyncio.wait_for(proc.wait(), STOP_GRACE_SECONDS)
+    except TimeoutError:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        await proc.wait()

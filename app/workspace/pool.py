@@ -40,6 +40,19 @@ def force_rmtree(path: Path) -> None:
         shutil.rmtree(path)
 
 
+def remove_linked_worktree(path: Path, admin_dir: Path, common_dir: Path) -> None:
+    """What `git worktree remove --force` + prune do for one worktree, and for no other."""
+    force_rmtree(path)
+    if admin_dir.parent == common_dir / "worktrees":
+        force_rmtree(admin_dir)
+
+
+def replace_dir(source: Path, target: Path) -> None:
+    """Put `source` where `target` was (deleting that)."""
+    force_rmtree(target)
+    source.rename(target)
+
+
 class WorktreePool:
     """Up to `size` cleaned worktrees per repository cache, parked under `root`."""
 

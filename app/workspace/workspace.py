@@ -13,13 +13,14 @@ Design notes
   Commits inside a worktree touch only its own branch and need no lock.
 - Git runs through git.py (minimal environment, the token only there, scrubbed errors);
   a job's Worktree (app/workspace/worktree.py) commits, diffs and pushes.
+- Leftovers. Each prepare (and `sweep` at start) first deletes what killed jobs left: their
+  worktrees, which would hold their branches, and git's lock files (app/workspace/leftovers.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import fcntl
 import hashlib
 import os
 import re
@@ -32,7 +33,8 @@ from app.core.config import Secret
 from app.core.errors import WorkspaceError
 from app.workspace.cache_config import check_config, config_digest, write_config
 from app.workspace.git import auth_env, identity_env, run_git
-from app.workspace.pool import WorktreePool, force_rmtree
+from app.workspace.leftovers import JobLocks, poll_flock, sweep
+from app.workspace.pool import WorktreePool, force_rmtree, remove_linked_worktree, replace_dir
 from app.workspace.worktree import Worktree
 
 __all__ = ["Workspace", "Worktree", "cache_path"]  # Worktree: re-exported for existing callers
@@ -71,27 +73,6 @@ def _normalize_url(clone_url: str) -> str:
     return Path(clone_url).resolve().as_posix()
 
 
-def _remove_linked_worktree(path: Path, admin_dir: Path, common_dir: Path) -> None:
-    """What `git worktree remove --force` + prune do for one worktree, and for no other."""
-    force_rmtree(path)
-    if admin_dir.parent == common_dir / "worktrees":
-        force_rmtree(admin_dir)
-
-
-def _replace_dir(source: Path, target: Path) -> None:
-    force_rmtree(target)
-    source.rename(target)
-
-
-async def _poll_flock(fd: int) -> None:
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
-        except BlockingIOError:
-            await asyncio.sleep(0.02)
-
-
 class Workspace:
     """Repository caches and job worktrees under one data directory."""
 
@@ -109,6 +90,7 @@ class Workspace:
         self.git_email = git_email
         self._identity = identity_env(git_name, git_email)
         self._locks: dict[Path, asyncio.Lock] = {}
+        self._jobs = JobLocks(self.data_dir / "locks" / "jobs")
         self._pool = WorktreePool(self.data_dir / "pool", self.repos_dir, pool_size, self.run_git)
 
     @property
@@ -138,15 +120,17 @@ class Workspace:
         cache = self.repos_dir / cache_path(clone_url)
         await self._check_names(job_id, branch, base_branch)
         start = branch if existing_branch else base_branch
-        async with self.repo_lock(cache):
-            await self._ensure_cache(cache, clone_url)
-            await self._fetch(cache, clone_url, token)
-            sha = await self._remote_branch_sha(cache, start, clone_url)
-            tip = await self._fetched_tip(cache, branch)
-            path = await self._clear_job_dir(cache, job_id)
-            await self._check_branch_free(cache, branch)
-            await self._checkout(cache, path, branch, sha)
-        admin = await self._admin(path)
+        with self._jobs.claim(job_id):
+            async with self.repo_lock(cache):
+                await sweep(self.worktrees_dir, self._jobs, cache, self.run_git)
+                await self._ensure_cache(cache, clone_url)
+                await self._fetch(cache, clone_url, token)
+                sha = await self._remote_branch_sha(cache, start, clone_url)
+                tip = await self._fetched_tip(cache, branch)
+                path = await self._clear_job_dir(cache, job_id)
+                await self._check_branch_free(cache, branch)
+                await self._checkout(cache, path, branch, sha)
+            admin = await self._admin(path)
         return Worktree(path, branch, base_branch, sha, cache, admin, clone_url, self, tip)
 
     async def prepare_local(self, repo: Path, *, branch: str, job_id: str) -> Worktree:
@@ -161,20 +145,34 @@ class Workspace:
             raise WorkspaceError(f"{repo} is not a git repository with commits: {exc}") from None
         current = (await self.run_git("branch", "--show-current", cwd=repo)).strip() or "HEAD"
         cache = Path(common.strip())
-        async with self.repo_lock(cache):
-            path = await self._clear_job_dir(cache, job_id, prune_all=False)
-            await self._git_in(
-                cache, "worktree", "add", "-q", "--no-track", "-b", branch, str(path), sha
-            )
-        admin, digest = await self._admin(path), config_digest(cache)
+        with self._jobs.claim(job_id):
+            async with self.repo_lock(cache):
+                path = await self._clear_job_dir(cache, job_id, prune_all=False)
+                await self._git_in(
+                    cache, "worktree", "add", "-q", "--no-track", "-b", branch, str(path), sha
+                )
+            admin, digest = await self._admin(path), config_digest(cache)
         return Worktree(path, branch, current, sha, cache, admin, None, self, config=digest)
 
     async def release(self, worktree: Worktree) -> None:
         """Park a cleaned worktree in the idle pool when there is room, else delete it."""
+        try:
+            await self._release(worktree)
+        finally:
+            self._jobs.release(worktree.path.name)
+
+    async def sweep(self) -> None:
+        """Delete what killed jobs left in every cache (app/workspace/leftovers.py); at start."""
+        for cache in sorted(self.repos_dir.glob("*/*/*.git")):
+            async with self.repo_lock(cache):
+                with contextlib.suppress(WorkspaceError):  # a refused cache stays refused
+                    await sweep(self.worktrees_dir, self._jobs, cache, self.run_git)
+
+    async def _release(self, worktree: Worktree) -> None:
         cache = worktree.cache_dir
         if worktree.clone_url is None:  # the user's repository: touch only our own entry
             async with self.repo_lock(cache):
-                _remove_linked_worktree(worktree.path, worktree.admin_dir, cache)
+                remove_linked_worktree(worktree.path, worktree.admin_dir, cache)
             return
         try:
             worktree.check_config()
@@ -197,7 +195,7 @@ class Workspace:
             name = hashlib.sha256(str(cache).encode()).hexdigest()[:16] + ".lock"
             fd = os.open(locks / name, os.O_RDWR | os.O_CREAT, 0o600)
             try:
-                await _poll_flock(fd)
+                await poll_flock(fd)
                 yield
             finally:
                 os.close(fd)
@@ -246,7 +244,7 @@ class Workspace:
         try:
             await self.run_git("init", "-q", "--bare", str(building))
             write_config(building, clone_url)
-            _replace_dir(building, cache)
+            replace_dir(building, cache)
         finally:
             force_rmtree(building)
 

@@ -28,6 +28,7 @@ from app.workspace.git import auth_env
 CO_AUTHOR = re.compile(r"[^<>\n]+ <[^<>\s]+>")
 FULL_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 SHA = re.compile(r"[0-9a-f]{4,64}")
+NO_AUTO_GC = ("-c", "gc.auto=0", "-c", "maintenance.auto=false")  # gc runs in fetch, locked
 
 
 class WorktreeOwner(Protocol):
@@ -79,7 +80,7 @@ class Worktree:
         Only after checking the cache's config: the agent wrote the tree (and its attributes).
         """
         self.check_config()
-        where = ("--git-dir", str(self.admin_dir), "--work-tree", str(self.path))
+        where = ("--git-dir", str(self.admin_dir), "--work-tree", str(self.path), *NO_AUTO_GC)
         return await self.workspace.run_git(*where, *args, cwd=self.path, env=env, stdin=stdin)
 
     async def has_changes(self) -> bool:

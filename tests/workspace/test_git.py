@@ -155,3 +155,21 @@ async def test_git_receives_the_allow_list_and_computed_variables_only(
     assert not any(
         secret in value for secret in HOST_SECRETS.values() for value in call.env.values()
     )
+
+
+async def test_a_timed_out_git_gets_sigterm_first_so_it_can_remove_its_locks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bin_dir, marker = tmp_path / "bin", tmp_path / "terminated"
+    bin_dir.mkdir()
+    (bin_dir / "git").write_text(
+        "#!/bin/sh\n"
+        "sleep 60 & child=$!\n"
+        f"trap 'kill $child; echo term > {marker}; exit 143' TERM\n"
+        "wait\n"
+    )
+    (bin_dir / "git").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    with pytest.raises(WorkspaceError, match="timed out"):
+        await run_git("fetch", identity={}, time_limit=0.5)
+    assert marker.read_text() == "term\n"
