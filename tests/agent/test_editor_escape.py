@@ -85,4 +85,5 @@ async def test_a_flipping_directory_never_lets_the_editor_out(
     assert leaked == []
     assert snapshot(outside) == before
     assert any(result.startswith("Here's the result") for result in results)  # it did run
+    assert any("outside the repository root" in result for result in results)  # and it flipped
     assert os.path.islink(flipping / "l") or os.path.islink(flipping / "d")
