@@ -28,11 +28,13 @@ $(DEVSTAMP): pyproject.toml
 
 # Tools the tests use for real: git and bubblewrap (the agent's sandbox).
 system-deps:
-	@command -v git >/dev/null && command -v bwrap >/dev/null && command -v prlimit >/dev/null || \
+	@command -v git >/dev/null && command -v bwrap >/dev/null && command -v prlimit >/dev/null && \
+	  test -x /usr/bin/python3 || \
 	  { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	      (apt-get install -y -qq git bubblewrap util-linux >/dev/null 2>&1 || \
-	       (apt-get update -qq && apt-get install -y -qq git bubblewrap util-linux >/dev/null)); \
-	    else echo "note: install git, bubblewrap and util-linux (prlimit) for the sandbox tests"; fi; }
+	      (apt-get install -y -qq git bubblewrap util-linux python3 >/dev/null 2>&1 || \
+	       (apt-get update -qq && apt-get install -y -qq git bubblewrap util-linux python3 >/dev/null)); \
+	    else echo "note: install git, bubblewrap, util-linux (prlimit) and python3 (in /usr/bin:" \
+	      "the editor escape test runs it in the sandbox) for the sandbox tests"; fi; }
 
 test: install-dev system-deps lint typecheck pytest
 
