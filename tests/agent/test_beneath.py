@@ -6,6 +6,7 @@ and before the file operation (the window the issue's flipper hits by chance).
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 from collections.abc import Iterator
@@ -15,6 +16,8 @@ import pytest
 
 from app.agent import beneath
 from app.agent.beneath import Outside, Place
+from app.agent.editor import Editor
+from app.core.errors import ToolError
 
 
 @pytest.fixture
@@ -129,3 +132,23 @@ def test_scan_lists_without_following_links(root: Path) -> None:
     finally:
         os.close(fd)
     assert found == ["d", "d/f.txt", "d/out-link"]
+
+
+def test_the_editor_closes_every_descriptor_it_opens(root: Path) -> None:
+    editor = Editor(root)
+    (root / "out-link").symlink_to(root.parent / "outside")
+    calls: list[dict[str, object]] = [
+        {"command": "view", "path": "d/f.txt"},
+        {"command": "view", "path": "d"},
+        {"command": "view", "path": "out-link/f.txt"},
+        {"command": "view", "path": "missing/x"},
+        {"command": "create", "path": "d/new/n.txt", "file_text": "n\n"},
+        {"command": "str_replace", "path": "d/f.txt", "old_str": "inside", "new_str": "inside"},
+        {"command": "insert", "path": ".git/x", "insert_line": 0, "insert_text": "x"},
+    ]
+    before = len(os.listdir("/proc/self/fd"))
+    for _ in range(20):
+        for params in calls:
+            with contextlib.suppress(ToolError):
+                editor.run(params)
+    assert len(os.listdir("/proc/self/fd")) == before
