@@ -26,7 +26,7 @@ $(DEVSTAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP) $@
 
-# Tools the tests use for real: git and bubblewrap (the agent's sandbox).
+# Tools the tests use for real: git, bubblewrap (the agent's sandbox), prlimit, python3.
 system-deps:
 	@command -v git >/dev/null && command -v bwrap >/dev/null && command -v prlimit >/dev/null && \
 	  test -x /usr/bin/python3 || \

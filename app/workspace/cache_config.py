@@ -21,9 +21,11 @@ from app.core.errors import WorkspaceError
 HEADER = "[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = true\n"
 REFSPEC = "+refs/heads/*:refs/remotes/origin/*"
 QUOTED = r'"(?:[^"\\\n]|\\[\\"])*"'
+PLAIN = r'[^\s"\\;#][^\n"\\;#]*'  # how earlier versions had `git config` write the URL
 HONK_CONFIG = re.compile(
-    re.escape(f'{HEADER}[remote "origin"]\n\turl = ')
-    + QUOTED
+    r"\[core\]\n\trepositoryformatversion = 0\n\tfilemode = (?:true|false)\n\tbare = true\n"
+    r'\[remote "origin"\]\n\turl = '
+    + f"(?:{QUOTED}|{PLAIN})"
     + re.escape(f"\n\tfetch = {REFSPEC}\n")
 )
 

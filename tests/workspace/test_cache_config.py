@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from app.core.errors import WorkspaceError
-from app.workspace.cache_config import check_config, honk_config
+from app.workspace.cache_config import REFSPEC, check_config, honk_config
 from app.workspace.workspace import Workspace
+from tests.fakes.git_remote import git
 from tests.fakes.workspace_demo import prepare
 
 ATTRIBUTES = "* filter=evil diff=evil\n"
@@ -86,3 +87,13 @@ def test_honk_config_quotes_the_url_and_check_config_accepts_only_it(tmp_path: P
         check_config(tmp_path)
     with pytest.raises(WorkspaceError, match="line break"):
         honk_config("https://h/o/r\n[core]")
+
+
+def test_the_config_earlier_versions_had_git_write_is_accepted(tmp_path: Path) -> None:
+    git("init", "-q", "--bare", str(tmp_path / "old.git"))
+    git("--git-dir", str(tmp_path / "old.git"), "config", "remote.origin.url", "https://h/o/r.git")
+    git("--git-dir", str(tmp_path / "old.git"), "config", "remote.origin.fetch", REFSPEC)
+    check_config(tmp_path / "old.git")
+    git("--git-dir", str(tmp_path / "old.git"), "config", "remote.origin.uploadpack", "evil")
+    with pytest.raises(WorkspaceError, match="config"):
+        check_config(tmp_path / "old.git")
