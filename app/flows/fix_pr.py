@@ -6,6 +6,8 @@ cannot, and must not, push to someone else's repository).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from app.agent.prompts import task_prompt
 from app.core import messages
 from app.core.errors import FlowError
@@ -22,6 +24,8 @@ async def fix_pr(run: JobRun) -> Result:
     config = await run.config()
     info = await run.repo.repository()
     pull = await run.repo.pull(run.number)
+    if run.command.title is not None:  # the text the `/honk fix` delivery carried
+        pull = replace(pull, title=run.command.title, body=run.command.body or "")
     if pull.head_repo != info.full_name:
         await run.reporter.finish(messages.fork_refusal(pull.head_repo or "another repository"))
         return {"refused": "fork", "head_repo": pull.head_repo}

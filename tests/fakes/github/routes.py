@@ -27,6 +27,7 @@ def routes(endpoint: Callable[[Handler, str], Endpoint]) -> list[Route]:
         ("GET", r, issues.get_repo, "token"),
         ("GET", r + "/collaborators/{username}/permission", issues.get_permission, "token"),
         ("GET", r + "/issues/{number:int}", issues.get_issue, "token"),
+        ("PATCH", r + "/issues/{number:int}", issues.update_issue, "token"),
         ("GET", r + "/issues/{number:int}/comments", issues.list_comments, "token"),
         ("POST", r + "/issues/{number:int}/comments", issues.create_comment, "token"),
         ("PATCH", r + "/issues/comments/{comment_id:int}", issues.edit_comment, "token"),

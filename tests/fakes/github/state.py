@@ -145,6 +145,12 @@ class FakeRepo:
         self.issues[number] = FakeIssue(number, title, body, user, list(labels))
         return number
 
+    def edit_issue(self, number: int, *, title: str | None = None, body: str | None = None) -> None:
+        """An edit of an issue's (or PR's) title or body, as its author makes one on GitHub."""
+        item = self.issues.get(number) or self.pulls[number]
+        item.title = item.title if title is None else title
+        item.body = item.body if body is None else body
+
     def add_pull(
         self,
         head_ref: str,
