@@ -137,6 +137,17 @@ def fork_refusal(head_repo: str) -> str:
     )
 
 
+def branch_refusal(branch: str, *, protected: bool) -> str:
+    """Answer to `/honk fix` on a pull request whose branch is the default or a protected one."""
+    what = "a protected branch" if protected else "the repository's default branch"
+    reason = "protected-branch" if protected else "default-branch"
+    return (
+        f"{marker('refused', reason=reason)}\n"
+        f"Honk does not push to {what}: this pull request's branch is {code(branch)}. "
+        "Honk commits only to a pull request's own working branch; nothing was pushed."
+    )
+
+
 def invalid_config(path: str, field: str, problem: str) -> str:
     """Answer when the repository's Honk settings file cannot be used."""
     where = f"{code(field)} in {code(path)}" if field else code(path)

@@ -1,7 +1,8 @@
 """`/honk fix [notes]` on a pull request: the agent commits the fix to that PR's own branch.
 
 Only branches of this repository: a PR from a fork gets a refusal that says so (Honk's token
-cannot, and must not, push to someone else's repository).
+cannot, and must not, push to someone else's repository). Nor the default branch or a
+protected branch: a PR whose head is one of them gets a refusal, and nothing is pushed.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ async def fix_pr(run: JobRun) -> Result:
     if pull.head_repo != info.full_name:
         await run.reporter.finish(messages.fork_refusal(pull.head_repo or "another repository"))
         return {"refused": "fork", "head_repo": pull.head_repo}
+    if (refused := await branch_refusal(run, pull.head_ref, info.default_branch)) is not None:
+        await run.reporter.finish(messages.branch_refusal(pull.head_ref, protected=refused))
+        return {"refused": "protected" if refused else "default", "branch": pull.head_ref}
     plan = await run.pull_plan(
         info,
         pull,
@@ -48,3 +52,11 @@ async def fix_pr(run: JobRun) -> Result:
         await run.services.pulls.reset_ci_attempts(run.command.repo, pull.number)
     await run.finish_success(pull, work, updated=True)
     return work_result(pull, work)
+
+
+async def branch_refusal(run: JobRun, branch: str, default_branch: str) -> bool | None:
+    """None when Honk may push to `branch`; otherwise whether it is refused as protected
+    (True) or as the repository's default branch (False)."""
+    if branch == default_branch:
+        return False
+    return True if await run.repo.branch_protected(branch) else None

@@ -158,6 +158,16 @@ class RepoClient(RepoComments):
         )
         return pull_info(pull)
 
+    async def branch_protected(self, branch: str) -> bool:
+        """Whether branch protection covers `branch` (False when there is no such branch)."""
+        found = await self._calls.parsed_unless(
+            "GET",
+            f"{self._path}/branches/{branch}",
+            lambda: self._rest.repos.async_get_branch(self.owner, self.name, branch),
+            tolerate=(404,),
+        )
+        return not isinstance(found, Refusal) and found.protected
+
     async def delete_branch(self, branch: str) -> bool:
         """Delete `branch`; False when it was already gone."""
         path = f"{self._path}/git/refs/heads/{branch}"

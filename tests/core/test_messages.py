@@ -239,3 +239,15 @@ def test_review_reply_carries_the_comment_id() -> None:
     text = messages.review_reply("  Renamed `f` to `parse`.  ", comment_id=284312630)
     assert find_marker(text) == {"kind": "reply", "comment": "284312630"}
     assert "\nRenamed `f` to `parse`.\n\n<sub>Honk, automated agent</sub>" in text
+
+
+@pytest.mark.parametrize(
+    ("protected", "reason", "words"),
+    [(False, "default-branch", "default branch"), (True, "protected-branch", "protected branch")],
+)
+def test_branch_refusal_says_why_and_carries_a_marker(
+    protected: bool, reason: str, words: str
+) -> None:
+    text = messages.branch_refusal("rel`ease", protected=protected)
+    assert find_marker(text) == {"kind": "refused", "reason": reason}
+    assert words in text and "`rel'ease`" in text and "nothing was pushed" in text

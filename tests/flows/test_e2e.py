@@ -429,6 +429,34 @@ async def test_fix_on_a_pull_request_commits_to_its_branch(world: World) -> None
     assert world.fake.requests_to("POST", "/repos/octo/widgets/pulls") == []  # no new PR
 
 
+@pytest.mark.parametrize(
+    ("head", "protect", "reason"),
+    [("main", False, "default branch"), ("release", True, "protected branch")],
+)
+async def test_fix_on_a_pull_request_from_the_default_or_a_protected_branch_is_refused(
+    world: World, head: str, protect: bool, reason: str
+) -> None:
+    commit_to_remote(world.bare, {"calc.py": FILES_BUGGY}, "wip", branch="release")
+    if protect:
+        world.repo.protected_branches.add(head)
+    pr = world.repo.add_pull(head, title="Release", base_ref="stable")
+    script_fix(world)
+    before = {branch: world.git("rev-parse", branch) for branch in ("main", "release")}
+
+    await world.deliver(
+        "issue_comment", commented(world, pr, "/honk fix", issue__pull_request=PR_LINKS)
+    )
+    (job,) = await world.run_jobs()
+
+    assert (job.kind, job.state) == ("fix_pr", "succeeded"), job.error
+    assert job.result is not None and job.result["branch"] == head
+    assert {branch: world.git("rev-parse", branch) for branch in before} == before
+    assert world.model.requests == []
+    (comment,) = world.bot_comments(pr)
+    assert "<!-- honk:refused reason=" in comment
+    assert f"`{head}`" in comment and reason in comment
+
+
 async def test_closed_unmerged_pr_deletes_honks_branch(world: World) -> None:
     issue, pr = await open_pr(world)
     branch = f"honk/issue-{issue}"

@@ -186,3 +186,14 @@ def get_content(call: Call) -> Response:
         error = {"resource": "Blob", "field": "data", "code": "too_large", "message": message}
         raise Problem(403, {**bodies.error_body(403, message), "errors": [error]})
     return ok(bodies.content_body(repo, path, ref, data))
+
+
+def get_branch(call: Call) -> Response:
+    """A branch with its protection flag (GitHub's example body, the fake's state patched in)."""
+    repo, name = call.repo(), call.param("branch")
+    if name not in repo.refs:
+        raise not_found()
+    body = bodies.fixture("get-branch.200.json")
+    body.update(name=name, protected=name in repo.protected_branches)
+    body["commit"]["sha"] = repo.refs[name]
+    return ok(body)

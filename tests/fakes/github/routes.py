@@ -48,6 +48,7 @@ def routes(endpoint: Callable[[Handler, str], Endpoint]) -> list[Route]:
         ("POST", pr + "/comments", pulls.create_review_comment, "token"),
         ("POST", pr + "/comments/{comment_id:int}/replies", pulls.create_reply_route, "token"),
         ("DELETE", r + "/git/refs/{ref:path}", pulls.delete_ref, "token"),
+        ("GET", r + "/branches/{branch:path}", pulls.get_branch, "token"),
         (
             "GET",
             r + "/check-suites/{check_suite_id:int}/check-runs",

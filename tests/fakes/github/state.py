@@ -126,6 +126,7 @@ class FakeRepo:
     review_comments: dict[int, FakeReviewComment] = field(default_factory=dict)
     check_suites: dict[int, FakeCheckSuite] = field(default_factory=dict)
     refs: dict[str, str] = field(default_factory=dict)  # branch -> sha
+    protected_branches: set[str] = field(default_factory=set)
     files: dict[tuple[str, str], bytes] = field(default_factory=dict)  # (ref, path) -> bytes
     permissions: dict[str, Permission] = field(default_factory=dict)  # login (lower) -> role
     numbers: Iterator[int] = field(default_factory=lambda: itertools.count(1))
