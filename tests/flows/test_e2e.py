@@ -33,6 +33,10 @@ pytestmark = [
     # Several scenarios prove that the model is NOT called: its route may go unused.
     pytest.mark.httpx2(assert_all_called=False),
 ]
+REST_FIXTURES = Path(__file__).parents[1] / "fixtures" / "rest"
+ACTIONS_RUN = "get-check-run.actions.from-webhook-check-run-completed-1.json"
+ANNOTATIONS = "list-annotations.actions-failure.constructed.json"
+JOB_LOG = "download-job-logs.actions-failure.constructed.txt"
 PR_LINKS = {"url": "x", "html_url": "y", "diff_url": "d", "patch_url": "p", "merged_at": None}
 SUMMARY = "Fix add() to add\n\nadd() subtracted its arguments. Tested: test_add passes."
 
@@ -336,6 +340,34 @@ async def test_ci_failure_gets_one_fix_then_honk_stops_at_the_limit(world: World
     assert len(world.model.requests) == calls + 2  # the later failures made no model call
     limit = [c for c in world.bot_comments(pr) if "honk:ci-limit" in c]
     assert len(limit) == 1 and "after 1 fix attempt" in limit[0]  # said once, not twice
+
+
+async def test_ci_fix_on_github_actions_reads_the_job_log_and_annotations(world: World) -> None:
+    """Actions leaves a failed check run's output empty: the agent is given the failed job's
+    log tail and its annotations instead (a recorded Actions check run, GitHub's log format)."""
+    issue, pr = await open_pr(world)
+    branch = f"honk/issue-{issue}"
+    delivery = suite_failed(world, pr, branch)
+    suite = world.repo.check_suites[delivery["check_suite"]["id"]]
+    run = suite.runs[0]
+    run.recorded = json.loads((REST_FIXTURES / ACTIONS_RUN).read_text())
+    run.annotations = json.loads((REST_FIXTURES / ANNOTATIONS).read_text())
+    run.log = (REST_FIXTURES / JOB_LOG).read_bytes()
+    edit = {"command": "create", "path": "CHANGELOG.md", "file_text": "- add() adds\n"}
+    world.model.reply([tool_use_block("str_replace_based_edit_tool", edit)], "tool_use")
+    world.model.reply([text_block("Note the fix in the changelog")])
+    calls = len(world.model.requests)
+
+    await world.deliver("check_suite", delivery)
+    (job,) = await world.run_jobs()
+
+    assert (job.kind, job.state) == ("ci_fix", "succeeded"), job.error
+    task = str(world.model.requests[calls]["messages"][0]["content"])
+    assert "Check `tests` ended failure:\n(no output)" not in task and "Check `tests`" in task
+    assert (
+        "E       assert -1 == 5" in task and "##[error]Process completed with exit code 1." in task
+    )
+    assert "test_calc.py:5 (failure) test_calc.test_add" in task
 
 
 async def test_pull_request_already_exists_is_reused(world: World) -> None:

@@ -55,6 +55,14 @@ def routes(endpoint: Callable[[Handler, str], Endpoint]) -> list[Route]:
             pulls.list_suite_runs,
             "token",
         ),
+        (
+            "GET",
+            r + "/check-runs/{check_run_id:int}/annotations",
+            pulls.list_annotations,
+            "token",
+        ),
+        ("GET", r + "/actions/jobs/{job_id:int}/logs", pulls.job_logs, "token"),
+        ("GET", "/_blobs/job-logs/{repo_id:int}/{job_id:int}", pulls.job_log_blob, "public"),
         ("GET", r + "/contents/{path:path}", pulls.get_content, "token"),
     ]
     every = ["GET", "POST", "PATCH", "PUT", "DELETE"]
