@@ -129,6 +129,23 @@ async def test_an_edit_after_the_label_never_reaches_the_agent(world: World) -> 
     assert record is not None and "ANTHROPIC_API_KEY" not in record.task
 
 
+async def test_a_request_that_carried_no_text_reads_the_issue_from_github(world: World) -> None:
+    """A job queued by an older Honk (its command has no title or body) still runs: the issue
+    is read from GitHub, as before."""
+    issue = world.repo.add_issue("add() subtracts", "calc.add(2, 3) gives -1, not 5.")
+    script_fix(world)
+    delivery = labeled(world, issue)
+    del delivery["issue"]["title"], delivery["issue"]["body"]
+
+    await world.deliver("issues", delivery)
+    (job,) = await world.run_jobs()
+
+    assert job.state == "succeeded", job.error
+    assert (job.commands[0].title, job.commands[0].body) == (None, None)
+    task = str(world.model.requests[0]["messages"][0]["content"])
+    assert "calc.add(2, 3) gives -1, not 5." in task
+
+
 async def test_a_fix_on_a_pull_request_reads_the_text_of_the_comment_delivery(
     world: World,
 ) -> None:
