@@ -8,6 +8,7 @@ protected branch: a PR whose head is one of them gets a refusal, and nothing is 
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Literal
 
 from app.agent.prompts import task_prompt
 from app.core import messages
@@ -31,8 +32,9 @@ async def fix_pr(run: JobRun) -> Result:
         await run.reporter.finish(messages.fork_refusal(pull.head_repo or "another repository"))
         return {"refused": "fork", "head_repo": pull.head_repo}
     if (refused := await branch_refusal(run, pull.head_ref, info.default_branch)) is not None:
-        await run.reporter.finish(messages.branch_refusal(pull.head_ref, protected=refused))
-        return {"refused": "protected" if refused else "default", "branch": pull.head_ref}
+        protected = refused == "protected"
+        await run.reporter.finish(messages.branch_refusal(pull.head_ref, protected=protected))
+        return {"refused": refused, "branch": pull.head_ref}
     plan = await run.pull_plan(
         info,
         pull,
@@ -54,9 +56,10 @@ async def fix_pr(run: JobRun) -> Result:
     return work_result(pull, work)
 
 
-async def branch_refusal(run: JobRun, branch: str, default_branch: str) -> bool | None:
-    """None when Honk may push to `branch`; otherwise whether it is refused as protected
-    (True) or as the repository's default branch (False)."""
+async def branch_refusal(
+    run: JobRun, branch: str, default_branch: str
+) -> Literal["default", "protected"] | None:
+    """Why Honk must not push to `branch`, or None when it may."""
     if branch == default_branch:
-        return False
-    return True if await run.repo.branch_protected(branch) else None
+        return "default"
+    return "protected" if await run.repo.branch_protected(branch) else None
