@@ -20,6 +20,7 @@ from app.github.results import (
 )
 
 LOG_TIMESTAMP = re.compile(r"^\ufeff?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?", re.MULTILINE)
+ANSI_CODE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 MAX_ANNOTATIONS = 50
 
 
@@ -54,8 +55,8 @@ class RepoChecks(RepoBase):
         return [annotation_info(note) for note in notes]
 
     async def job_log_tail(self, job_id: int, *, max_chars: int) -> str | None:
-        """The last `max_chars` of an Actions job's log, timestamps dropped; None when GitHub
-        has none to give (expired, deleted, or no `actions: read` permission)."""
+        """The last `max_chars` of an Actions job's log, timestamps and colours dropped; None
+        when GitHub has none to give (expired, deleted, or no `actions: read` permission)."""
         path = f"{self._path}/actions/jobs/{job_id}/logs"
         answer = await self._calls.send(
             "GET",
@@ -68,4 +69,4 @@ class RepoChecks(RepoBase):
         if isinstance(answer, Refusal):
             return None
         text = answer.raw_response.content.decode("utf-8", "replace")
-        return LOG_TIMESTAMP.sub("", text).strip()[-max_chars:]
+        return ANSI_CODE.sub("", LOG_TIMESTAMP.sub("", text)).strip()[-max_chars:]

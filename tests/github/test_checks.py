@@ -71,14 +71,16 @@ async def test_job_log_follows_githubs_redirect_and_keeps_the_tail(gh: GitHubSes
     job_id = gh.repo.check_suites[suite].runs[0].id
 
     tail = await gh.client.job_log_tail(job_id, max_chars=400)
+    whole = await gh.client.job_log_tail(job_id, max_chars=100_000)
 
     assert tail is not None and len(tail) <= 400
+    assert whole is not None and "\x1b[" not in whole and "python -m pytest -q\nshell:" in whole
     assert "##[error]Process completed with exit code 1." in tail
     assert "FAILED test_calc.py::test_add" in tail
     assert "2019-05-15T" not in tail and "\ufeff" not in tail  # timestamps and BOM dropped
     logs = gh.fake.requests_to("GET", rf"/repos/octo/widgets/actions/jobs/{job_id}/logs")
     blobs = gh.fake.requests_to("GET", r"/_blobs/job-logs/.*")
-    assert (len(logs), len(blobs)) == (1, 1)  # one request, its redirect followed
+    assert (len(logs), len(blobs)) == (2, 2)  # each request's redirect was followed
 
 
 async def test_a_missing_job_log_is_none(gh: GitHubSession) -> None:
