@@ -51,6 +51,12 @@ class Command:
     merged: bool | None = None
     check_suite_id: int | None = None
     sender_id: int | None = None  # for the requester's `Co-authored-by:` noreply address
+    # The text the trigger carried, as it was then: the (or PR's) title and body for a
+    # label or `/honk fix`, the PR's title and the review's own body for a review. A later edit
+    # by someone else never reaches the agent. None: not carried (a job queued by an older
+    # Honk), so the flow reads it from GitHub.
+    title: str | None = None
+    body: str | None = None
 
     @property
     def target(self) -> str | None:

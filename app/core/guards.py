@@ -1,20 +1,23 @@
 """Pre-push guards: what a change must never carry (workflow edits, secrets, sheer size).
 
-`check_change` reads the change's paths and its unified diff (`git diff` output with the default
-`a/` `b/` prefixes; quoted paths are understood) and returns every violation, [] when clean:
+`check_change` reads the change's paths, its unified diff (`git diff` output with the default
+`a/` `b/` prefixes; quoted paths are understood), and what git counted before any content was
+read (`FileChange`: binary or not, the new blob's bytes), and returns every violation:
 
-- `workflow_change`: a path under `.github/workflows/` or `.github/actions/` (local actions run
-  inside workflows with their permissions and secrets, so they count as workflow code), unless
-  the repository allows it. Paths come from `changed_paths` and from the diff itself (both sides
-  of a rename), compared case-insensitively.
-- a secret in an ADDED line: `private_key` (any `-----BEGIN ... PRIVATE KEY-----` header, PGP's
-  `PRIVATE KEY BLOCK` too), `github_token` (`ghp_` `gho_` `ghu_` `ghs_` `ghr_` + 36 or more
-  characters, `github_pat_`), `anthropic_key` (`sk-ant-`), `aws_access_key_id` (`AKIA`/`ASIA`
-  + 16), `aws_secret_access_key` (40 characters after a `aws_secret_access_key`-like label),
-  `slack_token` (`xoxb-` `xoxa-` `xoxp-` `xoxr-` `xoxs-`). Hunk line counts are followed, so an
-  added line that itself starts with `++` is still read as added, and the new-file line number
-  is exact. Binary files are not scanned (git prints no text for them).
-- `too_many_files` and `diff_too_large`: the repository's `max_changed_files` and `max_diff_bytes`.
+- `workflow_change`: a path under `.github/workflows/` or `.github/actions/`, or any
+  `action.yml`/`action.yaml` (local actions run inside workflows with their permissions and
+  secrets, so they count as workflow code), unless the repository allows it. Paths come from
+  `changed_paths` and from the diff itself (both sides of a rename), compared case-insensitively.
+- a secret in an ADDED line, or anywhere in a binary file the change adds or modifies (its
+  content is given, decoded, in `binaries`): `private_key` (any `-----BEGIN ... PRIVATE
+  KEY-----` header, PGP's `PRIVATE KEY BLOCK` too), `github_token` (`ghp_` `gho_` `ghu_` `ghs_`
+  `ghr_` + 36 or more characters, `github_pat_`), `anthropic_key` (`sk-ant-`),
+  `aws_access_key_id` (`AKIA`/`ASIA` + 16), `aws_secret_access_key` (40 characters after a
+  `aws_secret_access_key`-like label), `slack_token` (`xoxb-` `xoxa-` `xoxp-` `xoxr-` `xoxs-`).
+  Hunk line counts are followed, so an added line that itself starts with `++` is still read as
+  added, and the new-file line number is exact.
+- `too_many_files`, `diff_too_large` (the text diff's bytes plus every binary file's bytes) and
+  `binary_too_large` (one binary file over `MAX_BINARY_BYTES`, never read).
 
 A violation never holds the secret: only its rule, its non-secret prefix and where it is.
 """
@@ -22,7 +25,7 @@ A violation never holds the secret: only its rule, its non-secret prefix and whe
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -36,6 +39,8 @@ _HUNK_LINE_KINDS: dict[str, LineKind] = {
 }
 
 WORKFLOW_DIRS = (".github/workflows/", ".github/actions/")
+ACTION_FILES = frozenset({"action.yml", "action.yaml"})
+MAX_BINARY_BYTES = 1024 * 1024  # a binary file over this is refused unread
 HUNK_HEADER = re.compile(r"^@@ -\d+(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 SECRET_PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
     ("private_key", "private key", re.compile(
@@ -67,6 +72,16 @@ class Violation:
 
 
 @dataclass(frozen=True)
+class FileChange:
+    """One changed file as git counts it before its content is read."""
+
+    path: str
+    binary: bool
+    new_bytes: int  # the new blob's size; 0 when the file was deleted
+    sha: str = ""  # the new blob; "" when the file was deleted
+
+
+@dataclass(frozen=True)
 class DiffLine:
     """One line of a diff: its kind, the new-side path of its file, its new-file line number."""
 
@@ -83,19 +98,27 @@ def check_change(
     allow_workflow_changes: bool,
     max_changed_files: int,
     max_diff_bytes: int,
+    files: Sequence[FileChange] = (),
+    binaries: Mapping[str, str] | None = None,
+    diff_bytes: int | None = None,
 ) -> list[Violation]:
-    """Every reason not to push this change; [] when it may be pushed."""
+    """Every reason not to push this change; [] when it may be pushed.
+
+    `diff_bytes` is the text diff's full size when `diff` holds only its head (a bounded read).
+    """
     sections = diff_paths(diff)
     violations = [] if allow_workflow_changes else workflow_violations([*changed_paths, *sections])
     violations += secret_violations(diff)
-    files = max(
+    violations += binary_violations(files, binaries or {})
+    count = max(
         len(set(changed_paths)), diff.count("\ndiff --git ") + diff.startswith("diff --git ")
     )
-    if files > max_changed_files:
-        noun = "file" if files == 1 else "files"
-        detail = f"the change touches {files} {noun}; the limit is {max_changed_files}"
+    if count > max_changed_files:
+        noun = "file" if count == 1 else "files"
+        detail = f"the change touches {count} {noun}; the limit is {max_changed_files}"
         violations.append(Violation("too_many_files", "", detail))
-    size = len(diff.encode("utf-8", "surrogateescape"))
+    text_bytes = len(diff.encode("utf-8", "surrogateescape")) if diff_bytes is None else diff_bytes
+    size = text_bytes + sum(f.new_bytes for f in files if f.binary)
     if size > max_diff_bytes:
         detail = f"the diff is {size:,} bytes; the limit is {max_diff_bytes:,}"
         violations.append(Violation("diff_too_large", "", detail))
@@ -112,18 +135,38 @@ def workflow_violations(paths: Sequence[str]) -> list[Violation]:
 
 
 def _under_workflow_dir(path: str) -> bool:
-    """True for a workflow directory itself or anything in it (any letter case)."""
-    return (path.lower().strip("/") + "/").startswith(WORKFLOW_DIRS)
+    """A workflow directory itself or anything in it, or an action file (any letter case)."""
+    lowered = path.lower().strip("/")
+    return (lowered + "/").startswith(WORKFLOW_DIRS) or lowered.rsplit("/", 1)[-1] in ACTION_FILES
+
+
+def binary_violations(files: Sequence[FileChange], binaries: Mapping[str, str]) -> list[Violation]:
+    """Binary files over `MAX_BINARY_BYTES`, and secrets anywhere in the binaries given."""
+    found = []
+    for change in (f for f in files if f.binary and f.new_bytes > MAX_BINARY_BYTES):
+        detail = f"a binary file of {change.new_bytes:,} bytes; the limit is {MAX_BINARY_BYTES:,}"
+        found.append(Violation("binary_too_large", change.path, detail))
+    for path, text in binaries.items():
+        for rule, what, match in find_secrets(text):
+            detail = f"{what} in a binary file: {match['prefix']}…(redacted)"
+            found.append(Violation(rule, path, detail))
+    return found
+
+
+def find_secrets(text: str) -> Iterator[tuple[str, str, re.Match[str]]]:
+    """(rule, what it is, the match) for every secret in `text`."""
+    for rule, what, pattern in SECRET_PATTERNS:
+        for match in pattern.finditer(text):
+            yield rule, what, match
 
 
 def secret_violations(diff: str) -> list[Violation]:
     """One violation per secret found in an added line, with a redacted form of it."""
     found = []
     for added in (line for line in diff_lines(diff) if line.kind == "added"):
-        for rule, what, pattern in SECRET_PATTERNS:
-            for match in pattern.finditer(added.text):
-                detail = f"{what} added at line {added.number}: {match['prefix']}…(redacted)"
-                found.append(Violation(rule, added.path, detail, added.number))
+        for rule, what, match in find_secrets(added.text):
+            detail = f"{what} added at line {added.number}: {match['prefix']}…(redacted)"
+            found.append(Violation(rule, added.path, detail, added.number))
     return found
 
 

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 
 from app.core.commands import JobKind
 from app.core.markdown import code, defuse, duration, login, marker, money
+from app.core.model_text import GITHUB_BODY_LIMIT, cap, outbound
 
 FLOW_NAMES: Mapping[JobKind, str] = {
     "fix_issue": "fix issues",
@@ -23,6 +24,8 @@ FLOW_NAMES: Mapping[JobKind, str] = {
     "help": "show its usage",
 }
 MAX_TITLE_CHARS = 256  # GitHub's limit for issue and PR titles
+MAX_LISTED_CHANGES = 200  # files named in a PR body; the rest are counted
+REASON_CHARS = 20000  # a failure's reason in a last word
 
 
 def help_text(unknown: str | None = None, *, label: str = "honk") -> str:
@@ -87,7 +90,8 @@ def review_answered(threads: int, *, job_id: int | str) -> str:
 
 def final_failure(reason: str, retry_hint: bool = True, *, job_id: int | str | None = None) -> str:
     """The job's last word when it stopped without a result."""
-    lines = [marker("failed", job=job_id), f"Honk could not finish: {defuse(reason.strip())}"]
+    why = outbound(reason.strip(), REASON_CHARS)
+    lines = [marker("failed", job=job_id), f"Honk could not finish: {why}"]
     if retry_hint:
         lines += ["", "Comment `/honk retry` to run it again."]
     return "\n".join(lines)
@@ -98,7 +102,7 @@ def retrying(reason: str, attempt: int, max_attempts: int, *, job_id: int | str)
     return (
         f"{marker('retrying', job=job_id)}\n"
         f"Honk hit a problem on attempt {attempt} of {max_attempts}: "
-        f"{defuse(reason.strip())}\n\nHonk tries again automatically."
+        f"{outbound(reason.strip(), REASON_CHARS)}\n\nHonk tries again automatically."
     )
 
 
@@ -134,6 +138,17 @@ def fork_refusal(head_repo: str) -> str:
         f"{marker('refused', reason='fork')}\n"
         f"Honk does not push to forks: this pull request's branch is in {code(head_repo)}. "
         "Honk only commits to branches of this repository."
+    )
+
+
+def branch_refusal(branch: str, *, protected: bool) -> str:
+    """Answer to `/honk fix` on a pull request whose branch is the default or a protected one."""
+    what = "a protected branch" if protected else "the repository's default branch"
+    reason = "protected-branch" if protected else "default-branch"
+    return (
+        f"{marker('refused', reason=reason)}\n"
+        f"Honk does not push to {what}: this pull request's branch is {code(branch)}. "
+        "Honk commits only to a pull request's own working branch; nothing was pushed."
     )
 
 
@@ -181,18 +196,29 @@ def pr_body(
     run_url: str | None,
     cost_usd: float,
 ) -> str:
-    """The body of a pull request Honk opens: the agent's summary, the changes, the tests."""
-    lines = [marker("pr", issue=issue_number)]
-    lines += [] if issue_number is None else [f"Fixes #{issue_number}", ""]
-    lines += [defuse(summary.strip()) or "No summary was given.", "", "### Changes"]
-    lines += [f"- {defuse(' '.join(change.split()))}" for change in changes] or ["- none"]
-    lines += ["", "### Tests", defuse(tests.strip()) if tests else "No test command was run."]
+    """The body of a pull request Honk opens: the agent's summary, the changes, the tests.
+
+    The summary and test output are the model's and tools' text: secrets redacted, and the
+    summary cut so the whole body fits GitHub's limit (the changes and footer always show).
+    """
+    head = [marker("pr", issue=issue_number)]
+    head += [] if issue_number is None else [f"Fixes #{issue_number}", ""]
+    listed = [f"- {outbound(' '.join(c.split()), 1000)}" for c in changes[:MAX_LISTED_CHANGES]]
+    more = len(changes) - MAX_LISTED_CHANGES
+    listed += [f"- and {more} more files"] if more > 0 else []
+    tail = ["", "### Changes", *(listed or ["- none"]), "", "### Tests"]
+    tail += [outbound(tests.strip(), 20000) if tests else "No test command was run."]
     footer = f"Opened by Honk, an automated agent · {money(cost_usd)}"
     footer += f" · [run log]({run_url})" if run_url else ""
-    return "\n".join([*lines, "", "---", footer])
+    head_text, tail_text = "\n".join(head), "\n".join([*tail, "", "---", footer])
+    room = GITHUB_BODY_LIMIT - len(head_text) - len(tail_text) - 2
+    text = outbound(summary.strip(), room) or "No summary was given."
+    return cap("\n".join([head_text, text, tail_text]), GITHUB_BODY_LIMIT)
 
 
 def review_reply(text: str, *, comment_id: int | None = None) -> str:
-    """Honk's reply in a review thread (the model's words, signed as Honk's)."""
-    body = defuse(text.strip())
-    return f"{marker('reply', comment=comment_id)}\n{body}\n\n<sub>Honk, automated agent</sub>"
+    """Honk's reply in a review thread (the model's words, signed as Honk's): secrets
+    redacted, within GitHub's limit."""
+    head, sign = marker("reply", comment=comment_id), "<sub>Honk, automated agent</sub>"
+    body = outbound(text.strip(), GITHUB_BODY_LIMIT - len(head) - len(sign) - 3)
+    return f"{head}\n{body}\n\n{sign}"

@@ -74,7 +74,7 @@ def _issue_labeled(event: Event, ctx: TriggerContext) -> Command | None:
     number = _int(_obj(event.payload, "issue"), "number")
     if label is None or label.casefold() != ctx.label.casefold() or number is None:
         return None
-    return _command(event, "fix_issue", number=number)
+    return _command(event, "fix_issue", number=number, **_carried(_obj(event.payload, "issue")))
 
 
 def _comment_created(event: Event, ctx: TriggerContext) -> Command | None:
@@ -92,7 +92,16 @@ def _comment_created(event: Event, ctx: TriggerContext) -> Command | None:
         notes=_notes(parsed),
         is_pull_request=is_pr,
         comment_id=_int(comment, "id"),
+        **(_carried(issue) if parsed.verb == "fix" else {}),
     )
+
+
+def _carried(item: Mapping[str, Any], body: str | None = None) -> dict[str, str | None]:
+    """The title and body an issue or PR had when the delivery was sent (a null body is "")."""
+    title = _str(item, "title")
+    if title is None:
+        return {}
+    return {"title": title, "body": body if body is not None else _str(item, "body") or ""}
 
 
 def _notes(parsed: ParsedComment) -> str:
@@ -116,7 +125,10 @@ def _review_submitted(event: Event, ctx: TriggerContext) -> Command | None:
     kind = _REVIEW_KINDS.get(state)
     if kind is None or not is_honk_pr(pull_request, ctx):
         return None
-    return _pr_command(event, kind, pull_request, review_id=_int(review, "id"), review_state=state)
+    carried = _carried(pull_request, _str(review, "body") or "") if kind != "approved" else {}
+    return _pr_command(
+        event, kind, pull_request, review_id=_int(review, "id"), review_state=state, **carried
+    )
 
 
 def _pr_closed(event: Event, ctx: TriggerContext) -> Command | None:

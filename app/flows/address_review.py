@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from app.agent.prompts import task_prompt
 from app.core import messages
@@ -60,13 +61,17 @@ async def address_review(run: JobRun) -> Result:
 
 
 async def reviews_of(run: JobRun, pull_number: int) -> list[tuple[ReviewInfo, list[ReviewComment]]]:
-    """Every review coalesced into this job (reviews submitted while it waited), in order."""
-    ids = dict.fromkeys(c.review_id for c in run.commands if c.review_id is not None)
-    return [
-        (await run.repo.review(pull_number, review_id),
-         await run.repo.review_comments(pull_number, review_id))
-        for review_id in ids
-    ]  # fmt: skip
+    """Every review coalesced into this job (reviews submitted while it waited), in order.
+
+    A review's body is the one its delivery carried; its comments are the reviewer's own.
+    """
+    carried = {c.review_id: c.body for c in run.commands if c.review_id is not None}
+    found = []
+    for review_id, body in carried.items():
+        review = await run.repo.review(pull_number, review_id)
+        review = review if body is None else replace(review, body=body)
+        found.append((review, await run.repo.review_comments(pull_number, review_id)))
+    return found
 
 
 def review_text(review: ReviewInfo, comments: Sequence[ReviewComment]) -> str:

@@ -1,5 +1,8 @@
 """CI failed on a Honk PR's head commit: bounded attempts to fix it, then stop and say so.
 
+For a GitHub Actions job (whose check run output is empty) the agent gets the run's annotations
+and the tail of the job's log instead.
+
 Not a person's request: the check suite's sender is usually a CI bot, so no permission check
 applies. What authorizes the work is that the PR is one Honk opened for someone with write
 access (it is in Honk's own records). Attempts count per PR (`ci_fix_attempts` in
@@ -10,6 +13,7 @@ for a commit that is no longer the PR's head is stale and ignored.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from app.agent.prompts import task_prompt
 from app.core import messages
@@ -17,10 +21,21 @@ from app.core.errors import FlowError
 from app.flows.context import JobContext
 from app.flows.fix_issue import NO_CHANGE
 from app.flows.job import JobRun, Result, co_author, run_job, work_result
-from app.github.client import CheckRunInfo
+from app.github.client import AnnotationInfo, CheckRunInfo, RepoClient
 from app.store.pulls import PullRecord
 
 CHECK_OUTPUT_CHARS = 6000
+LOG_TAIL_CHARS = 8000
+MAX_REPORTED_RUNS = 5  # failed runs described to the agent (logs are read for these only)
+
+
+@dataclass(frozen=True)
+class FailureReport:
+    """One failed check run with what GitHub Actions keeps outside it."""
+
+    check: CheckRunInfo
+    annotations: tuple[AnnotationInfo, ...] = ()
+    log_tail: str | None = None  # the Actions job's log tail; None for other CI or no log
 
 
 async def run(ctx: JobContext) -> Result:
@@ -43,13 +58,14 @@ async def ci_fix(run: JobRun) -> Result:
     await run.reporter.step("working")
     info = await run.repo.repository()
     failed = await run.repo.failed_check_runs(run.command.check_suite_id or 0)
+    reports = [await failure_report(run.repo, check) for check in failed[:MAX_REPORTED_RUNS]]
     plan = await run.pull_plan(
         info,
         pull,
         system=await run.system_prompt(info),
         task=task_prompt(
             title=f"CI fails on pull request #{pull.number}: {pull.title}",
-            body=checks_text(failed),
+            body=checks_text(reports),
             extra_context=f"Original task:\n{record.task}",
         ),
         author=co_author(record.requester, record.requester_id),
@@ -69,15 +85,36 @@ async def give_up(run: JobRun, record: PullRecord, limit: int) -> Result:
     return {"skipped": f"CI-fix attempts used up ({limit})"}
 
 
-def checks_text(runs: Sequence[CheckRunInfo]) -> str:
-    """The failing check runs with their output, for the agent."""
-    if not runs:
+async def failure_report(repo: RepoClient, check: CheckRunInfo) -> FailureReport:
+    """A failed run, with its annotations and, for a GitHub Actions job, its log tail."""
+    if check.job_id is None:
+        return FailureReport(check)
+    notes = await repo.annotations(check.id)
+    tail = await repo.job_log_tail(check.job_id, max_chars=LOG_TAIL_CHARS)
+    return FailureReport(check, tuple(notes), tail)
+
+
+def checks_text(reports: Sequence[FailureReport]) -> str:
+    """The failing check runs with their output, annotations and log tails, for the agent."""
+    if not reports:
         return "The check suite failed, but GitHub listed no failing check run."
-    parts = []
-    for check in runs:
-        output = "\n".join(p for p in (check.title, check.summary, check.text) if p)
-        parts.append(
-            f"Check `{check.name}` ended {check.conclusion}:\n"
-            f"{output[-CHECK_OUTPUT_CHARS:] or '(no output)'}"
-        )
-    return "\n\n".join(parts)
+    return "\n\n".join(_report_text(report) for report in reports)
+
+
+def _report_text(report: FailureReport) -> str:
+    check = report.check
+    output = "\n".join(p for p in (check.title, check.summary, check.text) if p)
+    empty = "(no output)" if not report.annotations and not report.log_tail else ""
+    parts = [
+        f"Check `{check.name}` ended {check.conclusion}:",
+        output[-CHECK_OUTPUT_CHARS:] or empty,
+    ]
+    if report.annotations:
+        parts.append("Annotations:")
+        parts += [
+            f"- {n.path}:{n.start_line} ({n.level}) {' '.join([n.title, n.message]).strip()}"
+            for n in report.annotations
+        ]
+    if report.log_tail:
+        parts.append(f"Log tail of the job:\n{report.log_tail}")
+    return "\n".join(p for p in parts if p)

@@ -7,6 +7,8 @@ its PR existed is overwritten (`--force-with-lease`), since Honk alone writes to
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from app.agent.prompts import task_prompt
 from app.core import messages
 from app.core.errors import FlowError
@@ -27,7 +29,7 @@ async def run(ctx: JobContext) -> Result:
 async def fix_issue(run: JobRun) -> Result:
     config = await run.config()
     info = await run.repo.repository()
-    issue = await run.repo.issue(run.number)
+    issue = await as_requested(run)
     branch = f"{run.services.settings.branch_prefix}issue-{run.number}"
     existing = await run.repo.find_open_pull(branch)
     if (
@@ -56,6 +58,14 @@ async def fix_issue(run: JobRun) -> Result:
     await remember(run, pull, issue, branch)
     await run.finish_success(pull, work, updated=existing is not None)
     return work_result(pull, work)
+
+
+async def as_requested(run: JobRun) -> IssueInfo:
+    """The issue with the title and body its trigger carried (a later edit is not followed);
+    a job queued by an older Honk carries none, so GitHub's current text is read then."""
+    issue = await run.repo.issue(run.number)
+    title, body = run.command.title, run.command.body
+    return issue if title is None else replace(issue, title=title, body=body or "")
 
 
 async def publish(

@@ -1,10 +1,14 @@
 """`/honk fix [notes]` on a pull request: the agent commits the fix to that PR's own branch.
 
 Only branches of this repository: a PR from a fork gets a refusal that says so (Honk's token
-cannot, and must not, push to someone else's repository).
+cannot, and must not, push to someone else's repository). Nor the default branch or a
+protected branch: a PR whose head is one of them gets a refusal, and nothing is pushed.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
+from typing import Literal
 
 from app.agent.prompts import task_prompt
 from app.core import messages
@@ -22,9 +26,15 @@ async def fix_pr(run: JobRun) -> Result:
     config = await run.config()
     info = await run.repo.repository()
     pull = await run.repo.pull(run.number)
+    if run.command.title is not None:  # the text the `/honk fix` delivery carried
+        pull = replace(pull, title=run.command.title, body=run.command.body or "")
     if pull.head_repo != info.full_name:
         await run.reporter.finish(messages.fork_refusal(pull.head_repo or "another repository"))
         return {"refused": "fork", "head_repo": pull.head_repo}
+    if (refused := await branch_refusal(run, pull.head_ref, info.default_branch)) is not None:
+        protected = refused == "protected"
+        await run.reporter.finish(messages.branch_refusal(pull.head_ref, protected=protected))
+        return {"refused": refused, "branch": pull.head_ref}
     plan = await run.pull_plan(
         info,
         pull,
@@ -44,3 +54,12 @@ async def fix_pr(run: JobRun) -> Result:
         await run.services.pulls.reset_ci_attempts(run.command.repo, pull.number)
     await run.finish_success(pull, work, updated=True)
     return work_result(pull, work)
+
+
+async def branch_refusal(
+    run: JobRun, branch: str, default_branch: str
+) -> Literal["default", "protected"] | None:
+    """Why Honk must not push to `branch`, or None when it may."""
+    if branch == default_branch:
+        return "default"
+    return "protected" if await run.repo.branch_protected(branch) else None

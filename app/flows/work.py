@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from app.agent.loop import AgentLimits, AgentResult, TurnInfo
 from app.core.config import Secret, Settings
 from app.core.errors import Cancelled, FlowError, ModelError
-from app.core.guards import check_change, describe
+from app.core.guards import describe
+from app.core.model_text import fence
 from app.core.repo_config import RepoConfig
 from app.flows.agent_run import (
     AGENT_ENV,
@@ -21,6 +22,7 @@ from app.flows.agent_run import (
     run_agent,
     sandbox_binds,
 )
+from app.flows.change_guard import guard_change
 from app.flows.report import Reporter
 from app.flows.services import Services
 from app.sandbox.sandbox import Sandbox
@@ -54,7 +56,7 @@ class RepoTests:
 
     def describe(self) -> str:
         verdict = "passed" if self.passed else "FAILED"
-        return f"`{self.command}` {verdict}.\n\n```\n{self.output[-TEST_OUTPUT_CHARS:]}\n```"
+        return f"`{self.command}` {verdict}.\n\n{fence(self.output[-TEST_OUTPUT_CHARS:])}"
 
 
 @dataclass(frozen=True)
@@ -176,13 +178,7 @@ async def _publish(
     changed = tuple(await tree.changed_paths())
     if not changed:
         return WorkResult(result, None, (), tests)
-    violations = check_change(
-        changed,
-        await tree.diff(),
-        allow_workflow_changes=config.allow_workflow_changes,
-        max_changed_files=config.max_changed_files,
-        max_diff_bytes=config.max_diff_bytes,
-    )
+    violations = await guard_change(tree, changed, config)
     if violations:
         raise FlowError(describe(violations))
     sha = await tree.commit_all(commit_message(result), co_authors=(plan.co_author,))

@@ -22,6 +22,7 @@ from app.github.calls import GitHubCalls, RetryPolicy
 from app.github.comments import ReactionContent
 from app.github.repo import PermissionCache, RepoClient
 from app.github.results import (
+    AnnotationInfo,
     CheckRunInfo,
     IssueInfo,
     PullInfo,
@@ -32,6 +33,7 @@ from app.github.results import (
 )
 
 __all__ = [
+    "AnnotationInfo",
     "CheckRunInfo",
     "GitHubApp",
     "IssueInfo",

@@ -14,17 +14,15 @@ from githubkit_schemas.latest.models import ContentFile, PullRequestReviewCommen
 
 from app.core.errors import GitHubError
 from app.github.calls import GitHubCalls, Refusal, parse
+from app.github.checks import RepoChecks
 from app.github.comments import RepoComments
 from app.github.repo_base import PER_PAGE
 from app.github.results import (
-    FAILED_CONCLUSIONS,
-    CheckRunInfo,
     IssueInfo,
     PullInfo,
     RepoInfo,
     ReviewComment,
     ReviewInfo,
-    check_run_info,
     issue_info,
     pull_info,
     repo_info,
@@ -54,7 +52,7 @@ class PermissionCache:
         self._entries[(repo, login.lower())] = (self.clock() + self.ttl, permission)
 
 
-class RepoClient(RepoComments):
+class RepoClient(RepoComments, RepoChecks):
     """The calls Honk makes on one repository, as its installation's bot (a scoped token)."""
 
     def __init__(
@@ -158,6 +156,16 @@ class RepoClient(RepoComments):
         )
         return pull_info(pull)
 
+    async def branch_protected(self, branch: str) -> bool:
+        """Whether branch protection covers `branch` (False when there is no such branch)."""
+        found = await self._calls.parsed_unless(
+            "GET",
+            f"{self._path}/branches/{branch}",
+            lambda: self._rest.repos.async_get_branch(self.owner, self.name, branch),
+            tolerate=(404,),
+        )
+        return not isinstance(found, Refusal) and found.protected
+
     async def delete_branch(self, branch: str) -> bool:
         """Delete `branch`; False when it was already gone."""
         path = f"{self._path}/git/refs/heads/{branch}"
@@ -214,23 +222,7 @@ class RepoClient(RepoComments):
             raise response.error("POST", path)
         return parse(response, "POST", path).id
 
-    # checks and files
-
-    async def failed_check_runs(self, check_suite_id: int) -> list[CheckRunInfo]:
-        """The suite's latest check runs that failed, timed out, were cancelled or need action."""
-        pages = self._pages(
-            f"{self._path}/check-suites/{check_suite_id}/check-runs",
-            lambda page: self._rest.checks.async_list_for_suite(
-                self.owner, self.name, check_suite_id, per_page=PER_PAGE, page=page
-            ),
-            lambda listing: len(listing.check_runs),
-        )
-        return [
-            check_run_info(run)
-            async for listing in pages
-            for run in listing.check_runs
-            if run.conclusion in FAILED_CONCLUSIONS
-        ]
+    # files
 
     async def file_text(self, path: str, ref: str | None = None) -> str | None:
         """The UTF-8 text of `path` at `ref` (default branch when None); None when absent."""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TypeVar
 
 from githubkit.utils import Unset
 from githubkit_schemas.latest.models import (
+    CheckAnnotation,
     CheckRun,
     FullRepository,
     Issue,
@@ -20,6 +22,8 @@ from githubkit_schemas.latest.models import ReviewComment as GitHubReviewComment
 T = TypeVar("T")
 GHOST = "ghost"  # the login GitHub shows for a deleted account
 FAILED_CONCLUSIONS = frozenset({"failure", "timed_out", "cancelled", "action_required"})
+ACTIONS_APP = "github-actions"
+ACTIONS_JOB_URL = re.compile(r"/actions/runs/\d+/job/(\d+)(?:[/?#]|$)")
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,19 @@ class CheckRunInfo:
     summary: str | None
     text: str | None
     details_url: str | None
+    app_slug: str | None = None
+    job_id: int | None = None  # the GitHub Actions job behind the run (None: another CI)
+
+
+@dataclass(frozen=True)
+class AnnotationInfo:
+    """One annotation of a check run: where, how bad, and what it says."""
+
+    path: str
+    start_line: int
+    level: str
+    title: str
+    message: str
 
 
 def given(value: T | Unset | None, default: T) -> T:
@@ -154,4 +171,30 @@ def check_run_info(run: CheckRun) -> CheckRunInfo:
         summary=run.output.summary,
         text=run.output.text,
         details_url=run.details_url,
+        app_slug=app_slug(run),
+        job_id=actions_job_id(run),
+    )
+
+
+def actions_job_id(run: CheckRun) -> int | None:
+    """The Actions job id: from the run's details URL (`.../actions/runs/R/job/J`), or, for a
+    run of the Actions app, the run's own id (Actions gives its jobs their check run's id)."""
+    found = ACTIONS_JOB_URL.search(run.details_url or "")
+    if found:
+        return int(found.group(1))
+    return run.id if app_slug(run) == ACTIONS_APP else None
+
+
+def app_slug(run: CheckRun) -> str | None:
+    """The slug of the app that made the run (`github-actions` for Actions)."""
+    return (given(run.app.slug, "") or None) if run.app is not None else None
+
+
+def annotation_info(note: CheckAnnotation) -> AnnotationInfo:
+    return AnnotationInfo(
+        path=note.path,
+        start_line=note.start_line,
+        level=note.annotation_level or "",
+        title=note.title or "",
+        message=note.message or "",
     )

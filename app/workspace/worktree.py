@@ -11,6 +11,7 @@ job never saw. `fetched_tip` is the branch's tip as this job's own fetch found i
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tempfile
@@ -22,6 +23,7 @@ from typing import Protocol
 
 from app.core.config import Secret
 from app.core.errors import WorkspaceError
+from app.core.guards import FileChange
 from app.workspace.cache_config import check_config, config_digest
 from app.workspace.git import auth_env
 
@@ -116,6 +118,47 @@ class Worktree:
             "diff", "--no-color", "--no-ext-diff", "--no-textconv",
             "--src-prefix=a/", "--dst-prefix=b/", self.base_sha, tree,
         )  # fmt: skip
+
+    async def diff_to_file(self, path: Path) -> int:
+        """Write `diff()` to `path` (nothing of it is held in memory); returns its size in bytes."""
+        tree = await self._tree()
+        await self.git(
+            "diff", "--no-color", "--no-ext-diff", "--no-textconv", "--src-prefix=a/",
+            "--dst-prefix=b/", f"--output={path}", self.base_sha, tree,
+        )  # fmt: skip
+        return os.stat(path).st_size  # one syscall on a local file
+
+    async def file_changes(self) -> list[FileChange]:
+        """Each changed file as git counts it (`--numstat`, blob sizes), before reading any."""
+        tree = await self._tree()
+        common = ("--no-renames", "--no-ext-diff", "--no-textconv", "-z", self.base_sha, tree)
+        numstat = (await self.git("diff", "--numstat", *common)).split("\0")
+        binary = {rec.split("\t", 2)[2] for rec in numstat if rec.startswith("-\t-\t")}
+        raw = (await self.git("diff", "--raw", "--no-abbrev", *common)).split("\0")
+        blobs = {path: meta.split()[3] for meta, path in zip(raw[::2], raw[1::2], strict=False)}
+        sizes = await self.blob_sizes(list(blobs.values()))
+        return [
+            FileChange(path, path in binary, sizes.get(sha, 0), sha if sha in sizes else "")
+            for path, sha in blobs.items()
+        ]
+
+    async def blob_sizes(self, shas: Sequence[str]) -> dict[str, int]:
+        """Bytes of each blob by sha (a deleted file's zero sha or a submodule's commit: absent)."""
+        wanted = [sha for sha in shas if FULL_SHA.fullmatch(sha) and sha.strip("0")]
+        if not wanted:
+            return {}
+        out = await self.git(
+            "cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize)",
+            stdin="\n".join(wanted).encode() + b"\n",
+        )  # fmt: skip
+        found = (line.split() for line in out.splitlines())
+        return {f[0]: int(f[2]) for f in found if len(f) == 3 and f[1] == "blob"}
+
+    async def blob_text(self, sha: str) -> str:
+        """A blob's content, decoded leniently (for scanning; bytes that are not UTF-8 become �)."""
+        if not FULL_SHA.fullmatch(sha):
+            raise ValueError(f"not a blob sha: {sha!r}")
+        return await self.git("cat-file", "blob", sha)
 
     async def changed_paths(self) -> list[str]:
         """Paths changed since base_sha (both sides of a rename), committed or not."""

@@ -135,3 +135,15 @@ def test_branch_touching_kinds_are_exclusive() -> None:
     assert set(EXCLUSIVE_KINDS) <= set(JOB_KINDS)
     assert {"stop", "help", "approved"}.isdisjoint(EXCLUSIVE_KINDS)
     assert {"fix_issue", "fix_pr", "address_review", "ci_fix"} <= EXCLUSIVE_KINDS
+
+
+def test_a_job_row_written_before_commands_carried_text_still_loads() -> None:
+    """Queued jobs from an older Honk have no title/body: they load with None (read later)."""
+    old = {
+        "kind": "fix_issue", "repo": "o/r", "number": 3, "installation_id": 1,
+        "sender": "mona", "delivery_id": "d-1", "notes": "", "is_pull_request": False,
+    }  # fmt: skip
+    command = Command.from_json(json.dumps(old))
+    assert (command.title, command.body) == (None, None)
+    carried = Command.from_dict({**old, "title": "T", "body": ""})
+    assert (carried.title, carried.body) == ("T", "")

@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from app.core.guards import Violation, check_change, describe, diff_lines, diff_paths
+from app.core.guards import (
+    FileChange,
+    Violation,
+    check_change,
+    describe,
+    diff_lines,
+    diff_paths,
+)
 
 # Fake secrets, assembled so this file itself holds no token-shaped text.
 GITHUB_CLASSIC = "gh" + "p_" + "a1B2" * 9
@@ -301,3 +308,56 @@ def test_real_git_diff_with_renames_spaces_and_several_hunks(tmp_path: Path) -> 
     ]
     for secret in (GITHUB_PAT, GITHUB_SERVER, ANTHROPIC):
         assert_redacted(violations, secret)
+
+
+@pytest.mark.parametrize("path", ["action.yml", "tools/deploy/action.yaml", "x/Action.YML"])
+def test_an_action_file_anywhere_is_workflow_code(path: str) -> None:
+    refused = check(new_file(path, "runs:"), [path])
+    assert [(v.rule, v.path) for v in refused] == [("workflow_change", path)]
+
+
+@pytest.mark.parametrize("path", ["action.yml.bak", "docs/my-action.yml", "actions.yaml"])
+def test_names_near_action_files_are_not_workflows(path: str) -> None:
+    assert check(new_file(path, "x: 1"), [path]) == []
+
+
+BINARY_DIFF = (
+    "diff --git a/big.bin b/big.bin\nnew file mode 100644\nindex 0000000..1111111\n"
+    "Binary files /dev/null and b/big.bin differ\n"
+)
+
+
+def test_binary_files_count_by_their_bytes_not_the_diff_line() -> None:
+    files = [FileChange("big.bin", True, 50 * 1024 * 1024, "1" * 40)]
+    found = check_change(
+        ["big.bin"], BINARY_DIFF, allow_workflow_changes=False, max_changed_files=10,
+        max_diff_bytes=1_000_000, files=files,
+    )  # fmt: skip
+    assert [v.rule for v in found] == ["binary_too_large", "diff_too_large"]
+    assert "52,428," in found[1].detail
+
+
+def test_a_secret_anywhere_in_a_binary_is_refused_and_redacted() -> None:
+    content = "\0\x01PK\x03" + GITHUB_SERVER + "\0" + begin("OPENSSH PRIVATE KEY")
+    found = check_change(
+        ["blob.bin"], BINARY_DIFF.replace("big", "blob"), allow_workflow_changes=False,
+        max_changed_files=10, max_diff_bytes=1_000_000,
+        files=[FileChange("blob.bin", True, len(content), "1" * 40)],
+        binaries={"blob.bin": content},
+    )  # fmt: skip
+    assert sorted((v.rule, v.path) for v in found) == [
+        ("github_token", "blob.bin"),
+        ("private_key", "blob.bin"),
+    ]
+    assert_redacted(found, GITHUB_SERVER)
+
+
+def test_a_bounded_read_counts_the_whole_diff() -> None:
+    head = new_file("a.txt", "x")
+    found = check_change(
+        ["a.txt"], head, allow_workflow_changes=False, max_changed_files=10,
+        max_diff_bytes=100, diff_bytes=5000,
+    )  # fmt: skip
+    assert [(v.rule, v.detail) for v in found] == [
+        ("diff_too_large", "the diff is 5,000 bytes; the limit is 100")
+    ]

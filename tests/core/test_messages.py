@@ -239,3 +239,40 @@ def test_review_reply_carries_the_comment_id() -> None:
     text = messages.review_reply("  Renamed `f` to `parse`.  ", comment_id=284312630)
     assert find_marker(text) == {"kind": "reply", "comment": "284312630"}
     assert "\nRenamed `f` to `parse`.\n\n<sub>Honk, automated agent</sub>" in text
+
+
+@pytest.mark.parametrize(
+    ("protected", "reason", "words"),
+    [(False, "default-branch", "default branch"), (True, "protected-branch", "protected branch")],
+)
+def test_branch_refusal_says_why_and_carries_a_marker(
+    protected: bool, reason: str, words: str
+) -> None:
+    text = messages.branch_refusal("rel`ease", protected=protected)
+    assert find_marker(text) == {"kind": "refused", "reason": reason}
+    assert words in text and "`rel'ease`" in text and "nothing was pushed" in text
+
+
+GITHUB_TOKEN = "gh" + "s_" + "Z" * 40
+
+
+def test_pr_body_redacts_the_models_secrets_and_fits_githubs_limit() -> None:
+    body = messages.pr_body(
+        summary=f"Used {GITHUB_TOKEN}.\n\n" + "word " * 30_000,
+        changes=[f"src/file{n}.py" for n in range(500)],
+        tests=f"`pytest` FAILED.\n\n````\nleaked {GITHUB_TOKEN}\n````",
+        issue_number=7,
+        run_url=None,
+        cost_usd=0.5,
+    )
+    assert GITHUB_TOKEN not in body and body.count("ghs_…(redacted)") == 2
+    assert len(body) <= 65536
+    assert "Fixes #7" in body and "- and 300 more files" in body
+    assert body.endswith("Opened by Honk, an automated agent · $0.50")
+
+
+def test_review_reply_redacts_and_fits_githubs_limit() -> None:
+    reply = messages.review_reply(f"Rotated {GITHUB_TOKEN}. " + "z" * 70_000, comment_id=3)
+    assert GITHUB_TOKEN not in reply and "ghs_…(redacted)" in reply
+    assert len(reply) <= 65536 and reply.endswith("<sub>Honk, automated agent</sub>")
+    assert find_marker(reply) == {"kind": "reply", "comment": "3"}

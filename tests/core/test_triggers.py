@@ -33,6 +33,8 @@ ISSUE_FIX = Command(
     delivery_id=DELIVERY,
     notes="please handle the empty case",
     comment_id=492700400,
+    title="Spelling error in the README file",
+    body="It looks like you accidently spelled 'commit' with two 't's.",
 )
 REVIEW = Command(
     kind="address_review",
@@ -48,8 +50,12 @@ REVIEW = Command(
     head_ref="honk/issue-1",
     head_sha=SHA,
     head_repo=REPO,
+    title="Update the README with new information.",
+    body="Please handle the empty case.",
 )
-CLOSED = replace(REVIEW, kind="pr_closed", review_id=None, review_state=None, merged=True)
+CLOSED = replace(
+    REVIEW, kind="pr_closed", review_id=None, review_state=None, merged=True, title=None, body=None
+)
 CI_FIX = replace(
     REVIEW,
     kind="ci_fix",
@@ -57,6 +63,8 @@ CI_FIX = replace(
     review_state=None,
     head_repo=None,
     check_suite_id=118578147,
+    title=None,
+    body=None,
 )
 TRIGGERING = {
     "issues/labeled.honk.json",
@@ -122,7 +130,7 @@ def _replace(command: Command, **changes: Any) -> Command:
         (
             "pull_request_review/submitted.approved.json",
             AS_HONK,
-            _replace(REVIEW, kind="approved", review_state="approved"),
+            _replace(REVIEW, kind="approved", review_state="approved", title=None, body=None),
         ),
         ("pull_request/closed.merged.json", AS_HONK, CLOSED),
         ("check_suite/completed.failure.json", AS_HONK, CI_FIX),
@@ -130,6 +138,40 @@ def _replace(command: Command, **changes: Any) -> Command:
 )
 def test_trigger_table_rows(rel: str, ctx: TriggerContext, expected: Command) -> None:
     assert command_for(_event(rel), ctx) == expected
+
+
+@pytest.mark.parametrize(
+    ("rel", "mutate", "title", "body"),
+    [
+        (
+            "issues/labeled.honk.json",
+            _set("issue.body", None),
+            "Spelling error in the README file",
+            "",
+        ),
+        (
+            "issue_comment/created.honk-fix.json",
+            _set("issue.title", "Edited"),
+            "Edited",
+            ISSUE_FIX.body,
+        ),
+        (
+            "pull_request_review/submitted.changes-requested.json",
+            _set("review.body", None),
+            REVIEW.title,
+            "",
+        ),
+    ],
+)
+def test_the_text_the_delivery_carried_goes_with_the_command(
+    rel: str, mutate: Mutation, title: str, body: str
+) -> None:
+    """What the agent reads is what the trigger carried: the issue (or PR) title and body as
+    they were when labelled or commented on, a review's own body; a null body is empty."""
+    command = command_for(_event(rel, mutate), DEFAULT)
+    assert command is not None
+    assert (command.title, command.body) == (title, body)
+    assert Command.from_json(command.to_json()) == command
 
 
 @pytest.mark.parametrize(("event_name", "rel"), all_fixtures())

@@ -284,3 +284,17 @@ async def test_file_text_refuses_a_file_github_reports_over_1_mib(gh: GitHubSess
 
     with pytest.raises(GitHubError, match="over the 1 MiB limit"):
         await gh.client.file_text("big.txt")
+
+
+async def test_branch_protected_reads_the_branch(gh: GitHubSession) -> None:
+    gh.repo.refs.update(main=SHA, feature=SHA)
+    gh.repo.protected_branches.add("main")
+
+    assert await gh.client.branch_protected("main") is True
+    assert await gh.client.branch_protected("feature") is False
+    assert await gh.client.branch_protected("gone") is False  # 404: no such branch
+    assert [r.path for r in gh.fake.requests_to("GET", r"/repos/octo/widgets/branches/.*")] == [
+        "/repos/octo/widgets/branches/main",
+        "/repos/octo/widgets/branches/feature",
+        "/repos/octo/widgets/branches/gone",
+    ]

@@ -271,17 +271,19 @@ def check_runs_body(suite_id: int, head_sha: str, runs: list[FakeCheckRun], tota
     template = body["check_runs"][0]
     body.update(total_count=total, check_runs=[])
     for run in runs:
-        item = copy.deepcopy(template)
+        item = copy.deepcopy(run.recorded or template)
         item.update(
             id=run.id,
             name=run.name,
             head_sha=head_sha,
             status="completed",
             conclusion=run.conclusion,
-            details_url=run.details_url,
             pull_requests=[],
         )
-        item["output"].update(title=run.title, summary=run.summary, text=run.text)
+        if run.recorded is None:
+            item.update(details_url=run.details_url)
+            item["output"].update(title=run.title, summary=run.summary, text=run.text)
+        item["output"]["annotations_count"] = len(run.annotations)
         item["check_suite"] = {"id": suite_id}
         body["check_runs"].append(item)
     return body

@@ -58,6 +58,19 @@ def get_issue(call: Call) -> Response:
     return ok(bodies.issue_body(repo, item))
 
 
+def update_issue(call: Call) -> Response:
+    """PATCH an issue's (or PR's) title or body."""
+    repo, number = call.repo(), call.number()
+    issue_or_pull(repo, number)
+    title, body = call.field("title"), call.field("body")
+    repo.edit_issue(
+        number,
+        title=title if isinstance(title, str) else None,
+        body=body if isinstance(body, str) else None,
+    )
+    return ok(bodies.issue_body(repo, repo.issues.get(number) or repo.pulls[number]))
+
+
 def list_comments(call: Call) -> Response:
     repo, number = call.repo(), call.number()
     issue_or_pull(repo, number)

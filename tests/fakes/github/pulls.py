@@ -186,3 +186,40 @@ def get_content(call: Call) -> Response:
         error = {"resource": "Blob", "field": "data", "code": "too_large", "message": message}
         raise Problem(403, {**bodies.error_body(403, message), "errors": [error]})
     return ok(bodies.content_body(repo, path, ref, data))
+
+
+def get_branch(call: Call) -> Response:
+    """A branch with its protection flag (GitHub's example body, the fake's state patched in)."""
+    repo, name = call.repo(), call.param("branch")
+    if name not in repo.refs:
+        raise not_found()
+    body = bodies.fixture("get-branch.200.json")
+    body.update(name=name, protected=name in repo.protected_branches)
+    body["commit"]["sha"] = repo.refs[name]
+    return ok(body)
+
+
+def list_annotations(call: Call) -> Response:
+    run = call.repo().check_run(call.number("check_run_id"))
+    if run is None:
+        raise not_found()
+    return ok(call.page(run.annotations))
+
+
+def job_logs(call: Call) -> Response:
+    """Like GitHub: a 302 to a short-lived download URL of the job's plain-text log."""
+    job_id = call.number("job_id")
+    run = call.repo().check_run(job_id)
+    if run is None or run.log is None:
+        raise not_found()
+    url = str(call.request.base_url).rstrip("/") + f"/_blobs/job-logs/{call.repo().id}/{job_id}"
+    return Response(status_code=302, headers={"location": url})
+
+
+def job_log_blob(call: Call) -> Response:
+    repo_id, job_id = call.number("repo_id"), call.number("job_id")
+    repo = next((r for r in call.fake.repos.values() if r.id == repo_id), None)
+    run = repo.check_run(job_id) if repo is not None else None
+    if run is None or run.log is None:
+        raise not_found()
+    return Response(run.log, media_type="text/plain")

@@ -27,6 +27,7 @@ def routes(endpoint: Callable[[Handler, str], Endpoint]) -> list[Route]:
         ("GET", r, issues.get_repo, "token"),
         ("GET", r + "/collaborators/{username}/permission", issues.get_permission, "token"),
         ("GET", r + "/issues/{number:int}", issues.get_issue, "token"),
+        ("PATCH", r + "/issues/{number:int}", issues.update_issue, "token"),
         ("GET", r + "/issues/{number:int}/comments", issues.list_comments, "token"),
         ("POST", r + "/issues/{number:int}/comments", issues.create_comment, "token"),
         ("PATCH", r + "/issues/comments/{comment_id:int}", issues.edit_comment, "token"),
@@ -47,12 +48,21 @@ def routes(endpoint: Callable[[Handler, str], Endpoint]) -> list[Route]:
         ("POST", pr + "/comments", pulls.create_review_comment, "token"),
         ("POST", pr + "/comments/{comment_id:int}/replies", pulls.create_reply_route, "token"),
         ("DELETE", r + "/git/refs/{ref:path}", pulls.delete_ref, "token"),
+        ("GET", r + "/branches/{branch:path}", pulls.get_branch, "token"),
         (
             "GET",
             r + "/check-suites/{check_suite_id:int}/check-runs",
             pulls.list_suite_runs,
             "token",
         ),
+        (
+            "GET",
+            r + "/check-runs/{check_run_id:int}/annotations",
+            pulls.list_annotations,
+            "token",
+        ),
+        ("GET", r + "/actions/jobs/{job_id:int}/logs", pulls.job_logs, "token"),
+        ("GET", "/_blobs/job-logs/{repo_id:int}/{job_id:int}", pulls.job_log_blob, "public"),
         ("GET", r + "/contents/{path:path}", pulls.get_content, "token"),
     ]
     every = ["GET", "POST", "PATCH", "PUT", "DELETE"]

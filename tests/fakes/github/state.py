@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 LEGACY_PERMISSION = {
     "admin": "admin",
@@ -92,6 +93,9 @@ class FakeCheckRun:
     summary: str | None = None
     text: str | None = None
     details_url: str | None = None
+    recorded: dict[str, Any] | None = None  # a recorded check run served as-is (id etc. patched)
+    annotations: list[dict[str, Any]] = field(default_factory=list)
+    log: bytes | None = None  # GitHub Actions: the job's log (the job id is the check run id)
 
 
 @dataclass
@@ -126,6 +130,7 @@ class FakeRepo:
     review_comments: dict[int, FakeReviewComment] = field(default_factory=dict)
     check_suites: dict[int, FakeCheckSuite] = field(default_factory=dict)
     refs: dict[str, str] = field(default_factory=dict)  # branch -> sha
+    protected_branches: set[str] = field(default_factory=set)
     files: dict[tuple[str, str], bytes] = field(default_factory=dict)  # (ref, path) -> bytes
     permissions: dict[str, Permission] = field(default_factory=dict)  # login (lower) -> role
     numbers: Iterator[int] = field(default_factory=lambda: itertools.count(1))
@@ -144,6 +149,12 @@ class FakeRepo:
         number = next(self.numbers)
         self.issues[number] = FakeIssue(number, title, body, user, list(labels))
         return number
+
+    def edit_issue(self, number: int, *, title: str | None = None, body: str | None = None) -> None:
+        """An edit of an issue's (or PR's) title or body, as its author makes one on GitHub."""
+        item = self.issues.get(number) or self.pulls[number]
+        item.title = item.title if title is None else title
+        item.body = item.body if body is None else body
 
     def add_pull(
         self,
@@ -225,6 +236,10 @@ class FakeRepo:
         checks = [FakeCheckRun(next(self.ids), name, conclusion) for name, conclusion in runs]
         self.check_suites[suite_id] = FakeCheckSuite(suite_id, head_sha, checks)
         return suite_id
+
+    def check_run(self, check_run_id: int) -> FakeCheckRun | None:
+        runs = (run for suite in self.check_suites.values() for run in suite.runs)
+        return next((run for run in runs if run.id == check_run_id), None)
 
     def set_file(self, path: str, content: str | bytes, ref: str | None = None) -> None:
         data = content.encode() if isinstance(content, str) else content

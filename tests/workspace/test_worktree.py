@@ -1,0 +1,40 @@
+"""Worktree's change accounting: what git counts before any content is read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.core.guards import FileChange
+from app.workspace.workspace import Workspace
+from tests.fakes.workspace_demo import prepare
+
+
+async def test_file_changes_count_binary_files_by_their_bytes(
+    workspace: Workspace, remote: Path
+) -> None:
+    worktree = await prepare(workspace, remote, "job-1", "honk/x")
+    (worktree.path / "big.bin").write_bytes(b"\0\1\2" * 100_000)
+    (worktree.path / "notes.txt").write_text("hello\n")
+    (worktree.path / "README.md").unlink()
+
+    changes = {change.path: change for change in await worktree.file_changes()}
+
+    assert set(changes) == {"big.bin", "notes.txt", "README.md"}
+    big = changes["big.bin"]
+    assert (big.binary, big.new_bytes, len(big.sha)) == (True, 300_000, 40)
+    assert (await worktree.blob_text(big.sha)).startswith("\0\1\2")
+    assert changes["notes.txt"] == FileChange("notes.txt", False, 6, changes["notes.txt"].sha)
+    assert changes["README.md"] == FileChange("README.md", False, 0, "")
+
+
+async def test_diff_to_file_writes_the_whole_diff_and_gives_its_size(
+    workspace: Workspace, remote: Path, tmp_path: Path
+) -> None:
+    worktree = await prepare(workspace, remote, "job-1", "honk/x")
+    (worktree.path / "notes.txt").write_text("line\n" * 1000)
+    out = tmp_path / "change.diff"
+
+    size = await worktree.diff_to_file(out)
+
+    assert size == out.stat().st_size == len((await worktree.diff()).encode())
+    assert out.read_text().count("+line\n") == 1000
