@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
+from app.agent.beneath import kind, locate, open_file
 from app.agent.loop import Agent, AgentLimits, AgentResult, TurnInfo
 from app.agent.model import Model, ModelConfig
 from app.agent.tools import Toolbox
 from app.core.config import Settings
+from app.core.errors import ToolError
 from app.sandbox.sandbox import Bind, Sandbox, SandboxLimits
 from app.sandbox.shell import ShellSession
 from app.workspace.worktree import Worktree
@@ -33,13 +37,35 @@ class AgentRequest:
 
 
 def read_instructions(root: Path) -> dict[str, str]:
-    """The repository's own instruction files for agents, by name (missing ones left out)."""
+    """The repository's own instruction files for agents, by name (missing ones left out).
+
+    Read through descriptors beneath the worktree (app/agent/beneath.py): a committed symlink
+    (`.github` -> somewhere on the host) cannot make Honk read a file outside it.
+    """
     found = {}
     for name in INSTRUCTION_FILES:
-        path = root / name
-        if path.is_file() and not path.is_symlink():
-            found[name] = path.read_text(errors="replace")[:MAX_INSTRUCTION_CHARS]
+        text = _read_beneath(root.resolve(), name)
+        if text is not None:
+            found[name] = text
     return found
+
+
+def _read_beneath(root: Path, name: str) -> str | None:
+    try:
+        place = locate(root, PurePosixPath(name))
+    except (ToolError, OSError):
+        return None
+    try:
+        if kind(place) != stat.S_IFREG:
+            return None
+        descriptor = open_file(place)
+    except OSError:
+        return None
+    finally:
+        place.close()
+    with os.fdopen(descriptor, "rb") as file:
+        data = file.read(MAX_INSTRUCTION_CHARS * 4)
+    return data.decode("utf-8", errors="replace")[:MAX_INSTRUCTION_CHARS]
 
 
 def sandbox_binds(tree: Worktree) -> list[Bind]:
