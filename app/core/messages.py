@@ -192,7 +192,9 @@ def pr_body(
     return "\n".join([*lines, "", "---", footer])
 
 
-def review_reply(text: str, *, comment_id: int | None = None) -> str:
-    """Honk's reply in a review thread (the model's words, signed as Honk's)."""
+def review_reply(text: str, *, comment_id: int | None = None, job_id: int | None = None) -> str:
+    """Honk's reply in a review thread (the model's words, signed as Honk's); its marker names
+    the thread and the job, so a retried job finds the reply it already made."""
     body = defuse(text.strip())
-    return f"{marker('reply', comment=comment_id)}\n{body}\n\n<sub>Honk, automated agent</sub>"
+    head = marker("reply", comment=comment_id, job=job_id)
+    return f"{head}\n{body}\n\n<sub>Honk, automated agent</sub>"

@@ -1,13 +1,15 @@
 """The agent's work on a branch: worktree, setup, agent, tests, guards, commit and push.
 
 Nothing is pushed unless the agent finished (a budget, a refusal or a cancel pushes nothing),
-the guards found nothing (workflow files, secrets, size) and there is a change at all.
+the guards found nothing (workflow files, secrets, size) and there is a change at all. A stop
+ends the running setup, agent or test command at once, and is asked once more before the push.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from app.agent.loop import AgentLimits, AgentResult, TurnInfo
 from app.core.config import Secret, Settings
@@ -21,6 +23,7 @@ from app.flows.agent_run import (
     run_agent,
     sandbox_binds,
 )
+from app.flows.context import unless_stopped
 from app.flows.report import Reporter
 from app.flows.services import Services
 from app.sandbox.sandbox import Sandbox
@@ -65,13 +68,23 @@ class WorkResult:
     tests: RepoTests | None
 
 
-def limits_for(config: RepoConfig, settings: Settings) -> AgentLimits:
-    """The repository's budgets, never above the server's (HONK_MAX_* are the ceiling)."""
+def limits_for(config: RepoConfig, settings: Settings, spent_usd: float = 0.0) -> AgentLimits:
+    """The repository's budgets, never above the server's (HONK_MAX_* are the ceiling); the
+    USD budget is the job's, across attempts (`spent_usd` by the earlier ones)."""
     return AgentLimits(
         max_turns=min(config.max_turns, settings.max_turns),
         max_usd=min(config.max_usd, settings.max_usd),
         max_seconds=min(config.max_minutes, settings.max_minutes) * 60,
+        spent_usd=spent_usd,
     )
+
+
+@dataclass(frozen=True)
+class Stop:
+    """How a job is stopped: the event the heartbeat sets, and asking the database now."""
+
+    event: asyncio.Event
+    check: Callable[[], Awaitable[bool]]
 
 
 async def do_work(
@@ -80,9 +93,12 @@ async def do_work(
     config: RepoConfig,
     plan: WorkPlan,
     reporter: Reporter,
-    cancel_check: Callable[[], Awaitable[bool]],
+    stop: Stop,
+    spent_usd: float = 0.0,
 ) -> WorkResult:
-    """Run the agent on a fresh worktree of `plan.branch`; push what it made."""
+    """Run the agent on a fresh worktree of `plan.branch`; push what it made.
+
+    The agent result's cost is the job's (every attempt's spend, `spent_usd` included)."""
     workspace = await services.workspace()
     tree = await workspace.prepare(
         plan.clone_url,
@@ -94,10 +110,13 @@ async def do_work(
     )
     try:
         sandbox = services.sandbox()
-        await _setup(sandbox, tree, config)
-        result = await _agent(services, sandbox, tree, job_id, config, plan, reporter, cancel_check)
+        await unless_stopped(stop.event, _setup(sandbox, tree, config), "the setup")
+        session = _agent(services, sandbox, tree, job_id, config, plan, reporter, stop, spent_usd)
+        result = await unless_stopped(stop.event, session, "the agent's run")
         await reporter.step("testing")
-        tests = await _tests(sandbox, tree, config)
+        tests = await unless_stopped(stop.event, _tests(sandbox, tree, config), "the tests")
+        if await stop.check():
+            raise Cancelled("stop requested before the push")
         return await _publish(tree, config, plan, result, tests, workspace.git_email)
     finally:
         await tree.remove()
@@ -123,24 +142,27 @@ async def _agent(
     config: RepoConfig,
     plan: WorkPlan,
     reporter: Reporter,
-    cancel_check: Callable[[], Awaitable[bool]],
+    stop: Stop,
+    spent_usd: float,
 ) -> AgentResult:
     settings = services.settings
     request = AgentRequest(
         system=plan.system,
         task=plan.task,
-        limits=limits_for(config, settings),
+        limits=limits_for(config, settings, spent_usd),
         transcript=settings.transcripts_dir.resolve() / f"job-{job_id}.jsonl",
         model=config.model,
     )
 
     async def on_turn(info: TurnInfo) -> None:
-        await services.queue.set_cost(job_id, info.cost_usd)  # kept even if the job fails later
-        await reporter.turn(info)
+        job_spend = replace(info, cost_usd=spent_usd + info.cost_usd)
+        await services.queue.set_cost(job_id, job_spend.cost_usd)  # kept if the job fails later
+        await reporter.turn(job_spend)
 
     result = await run_agent(
-        settings, sandbox, tree, request, on_turn=on_turn, cancel_check=cancel_check
+        settings, sandbox, tree, request, on_turn=on_turn, cancel_check=stop.check
     )
+    result = replace(result, cost_usd=spent_usd + result.cost_usd)
     await services.queue.set_cost(job_id, result.cost_usd)
     _raise_unless_submitted(result)
     return result

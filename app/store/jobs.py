@@ -59,6 +59,7 @@ class Job:
     started_at: float | None
     finished_at: float | None
     acknowledged_at: float | None
+    checkpoint: dict[str, Any] | None
 
     @property
     def command(self) -> Command:
@@ -70,6 +71,8 @@ class Job:
         values = dict(row)
         values["commands"] = tuple(Command.from_dict(c) for c in json.loads(values["commands"]))
         values["result"] = None if values["result"] is None else json.loads(values["result"])
+        saved = values.get("checkpoint")
+        values["checkpoint"] = None if saved is None else json.loads(saved)
         values["cancel_requested"] = bool(values["cancel_requested"])
         return cls(**values)
 

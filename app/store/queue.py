@@ -223,6 +223,12 @@ class Queue(DeliveryQueue):
         if not await self._write(jobs.c.id == job_id, cost_usd=cost_usd, updated_at=self.clock()):
             raise QueueError(f"no job {job_id}")
 
+    async def set_checkpoint(self, job_id: int, checkpoint: dict[str, Any]) -> None:
+        """Keep the agent's finished work for the job's later attempts (QueueError if unknown)."""
+        saved = json.dumps(checkpoint)
+        if not await self._write(jobs.c.id == job_id, checkpoint=saved, updated_at=self.clock()):
+            raise QueueError(f"no job {job_id}")
+
     async def take_unacknowledged(
         self, kinds: Collection[JobKind], waited: float, limit: int = 10
     ) -> list[Job]:
