@@ -62,6 +62,8 @@ class DeliveryQueue(JobReader):
         self, conn: AsyncConnection, command: Command, now: float
     ) -> tuple[Outcome, int]:
         job_id, commands_count = await upsert_job(conn, command, now, self.max_attempts)
+        if commands_count == 0:  # the queued job already carries MAX_COALESCED requests
+            return "ignored", job_id
         return ("queued" if commands_count == 1 else "coalesced"), job_id
 
     @staticmethod
