@@ -117,8 +117,9 @@ class Worker:
             error = f"internal error: {type(exc).__name__}: {exc}"
             await self._record(self.queue.fail(job.id, self.id, error, retry=True))
         else:
-            cost = float(result.get("cost_usd", 0.0))
-            await self._record(self.queue.complete(job.id, self.id, result, cost_usd=cost))
+            cost = result.get("cost_usd")  # the job's spend over all attempts, when it ran
+            cost_usd = None if cost is None else float(cost)
+            await self._record(self.queue.complete(job.id, self.id, result, cost_usd=cost_usd))
 
     async def _heartbeat(
         self, job: Job, cancel: asyncio.Event, task: asyncio.Task[dict[str, Any]]

@@ -116,7 +116,10 @@ def stop_ack(ids: Sequence[int | str]) -> str:
         return nothing_to_stop()
     listed = ", ".join(str(job_id) for job_id in ids)
     noun = "job" if len(ids) == 1 else "jobs"
-    return f"{marker('stop')}\nHonk is stopping {noun} {listed}: each stops before its next step."
+    return (
+        f"{marker('stop')}\nHonk is stopping {noun} {listed}: the running command ends within "
+        "seconds, and nothing is pushed after it."
+    )
 
 
 def nothing_to_stop() -> str:

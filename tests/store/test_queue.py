@@ -371,6 +371,25 @@ async def test_a_retry_joins_a_newer_queued_job_for_the_same_target(queue: Queue
     assert queued is not None and queued.commands == (first, later)
 
 
+async def test_the_checkpoint_and_the_spend_outlive_a_failed_attempt(
+    queue: Queue, clock: ManualClock
+) -> None:
+    await queue.enqueue(command())
+    first = await claimed(queue)
+    await queue.set_cost(first.id, 0.75)
+    await queue.set_checkpoint(first.id, {"sha": "abc123", "changed": ["calc.py"]})
+    await queue.fail(first.id, "w1", "GitHub POST /pulls failed: 502")
+    clock.advance(3600)  # past the backoff
+
+    second = await claimed(queue, "w2")
+    await queue.complete(second.id, "w2", {"pr": 7})  # no cost reported: the spend stays
+
+    assert (second.attempts, second.cost_usd) == (2, 0.75)
+    assert second.checkpoint == {"sha": "abc123", "changed": ["calc.py"]}
+    done = await queue.get(second.id)
+    assert done is not None and (done.state, done.cost_usd) == ("succeeded", 0.75)
+
+
 async def test_complete_records_the_result_and_cost(queue: Queue, clock: ManualClock) -> None:
     await queue.enqueue(command())
     job = await claimed(queue)
