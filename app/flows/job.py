@@ -22,7 +22,6 @@ from app.core.config import Secret
 from app.core.errors import Cancelled, FlowError, RepoConfigError
 from app.core.repo_config import CONFIG_PATH, RepoConfig, parse_repo_config
 from app.flows.agent_run import INSTRUCTION_FILES
-from app.flows.checkpoint import checkpoint_of, restored
 from app.flows.context import JobContext
 from app.flows.report import Reporter
 from app.flows.services import Services
@@ -91,20 +90,10 @@ class JobRun:
         )
 
     async def work(self, config: RepoConfig, plan: WorkPlan) -> WorkResult:
-        """The agent's work on the plan's branch, reported on this job's comment.
-
-        Once an attempt finished it (pushed), a later attempt of the job publishes that work
-        as it is: the agent never runs twice for one job.
-        """
-        job = self.ctx.job
-        if job.checkpoint is not None:
-            return restored(job.checkpoint)
+        """The agent's work on the plan's branch, reported on this job's comment (once per
+        job: a later attempt publishes what an earlier one finished)."""
         stop = Stop(self.ctx.cancel, self.ctx.cancel_requested)
-        work = await do_work(
-            self.services, job.id, config, plan, self.reporter, stop, spent_usd=job.cost_usd
-        )
-        await self.services.queue.set_checkpoint(job.id, checkpoint_of(work))
-        return work
+        return await do_work(self.services, self.ctx.job, config, plan, self.reporter, stop)
 
     def notes(self) -> str:
         """Every request coalesced into this job, in order (none is dropped)."""

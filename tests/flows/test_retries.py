@@ -67,6 +67,22 @@ async def test_a_github_failure_after_the_push_publishes_without_running_the_age
     )
 
 
+async def test_a_failed_push_is_retried_without_running_the_agent_again(world: World) -> None:
+    issue = world.repo.add_issue("add() subtracts", "")
+    script_fix(world)
+    world.remote.fail_pushes = 1
+
+    await world.deliver("issues", labeled(issue))
+    first, second = await world.run_jobs()
+
+    assert (first.state, second.state, second.attempts) == ("queued", "succeeded", 2)
+    assert len(world.model.requests) == 3  # the retry pushed the agent's commit
+    branch = f"honk/issue-{issue}"
+    assert commits_over_main(world, branch) == 1
+    assert world.git("show", f"{branch}:calc.py").endswith("a + b")
+    assert len(world.repo.pulls) == 1
+
+
 async def test_a_comment_created_behind_a_502_is_found_not_made_twice(world: World) -> None:
     issue = world.repo.add_issue("add() subtracts", "")
     script_fix(world)
