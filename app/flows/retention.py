@@ -8,12 +8,13 @@ so a running job (whose transcript and worktree change as it goes) is never swep
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import shutil
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from app.store.deliveries import DeliveryQueue
@@ -48,12 +49,8 @@ async def sweep(
 ) -> Swept:
     """Remove what was last touched more than `retention_days` ago."""
     cutoff = (time.time() if now is None else now) - retention_days * DAY_SECONDS
-    swept = Swept(
-        transcripts=_remove_old(_entries(data_dir / "transcripts"), cutoff, _last_touched),
-        worktrees=_remove_old(_entries(data_dir / "worktrees"), cutoff, _newest_inside),
-        caches=_remove_old(_caches(data_dir / "repos"), cutoff, _last_fetched),
-        deliveries=await queue.forget_deliveries(cutoff),
-    )
+    files = await asyncio.to_thread(_sweep_files, data_dir, cutoff)  # the server keeps answering
+    swept = replace(files, deliveries=await queue.forget_deliveries(cutoff))
     if swept != Swept():
         log.info("retention sweep", extra={"swept": swept.__dict__})
     return swept
@@ -72,6 +69,14 @@ def periodic_sweep(
         return await sweep(data_dir, queue, retention_days)
 
     return maybe_sweep
+
+
+def _sweep_files(data_dir: Path, cutoff: float) -> Swept:
+    return Swept(
+        transcripts=_remove_old(_entries(data_dir / "transcripts"), cutoff, _last_touched),
+        worktrees=_remove_old(_entries(data_dir / "worktrees"), cutoff, _newest_inside),
+        caches=_remove_old(_caches(data_dir / "repos"), cutoff, _last_fetched),
+    )
 
 
 def _entries(directory: Path) -> Iterator[Path]:
