@@ -14,12 +14,13 @@ from typing import Any
 from app.core import messages
 from app.core.commands import JobKind
 from app.core.config import Settings
-from app.core.errors import Cancelled, FlowError, HonkError, LeaseLost, StoreError
+from app.core.errors import Cancelled, FlowError, HonkError, LeaseLost, QueueError, StoreError
 from app.flows.context import Flow, JobContext
 from app.flows.services import Services
 from app.store.queue import Job, Queue
 
 log = logging.getLogger("honk.worker")
+CANCEL_POLL_SECONDS = 1.0  # how often a running job asks whether someone asked it to stop
 
 
 def worker_id() -> str:
@@ -116,23 +117,33 @@ class Worker:
             error = f"internal error: {type(exc).__name__}: {exc}"
             await self._record(self.queue.fail(job.id, self.id, error, retry=True))
         else:
-            cost = float(result.get("cost_usd", 0.0))
-            await self._record(self.queue.complete(job.id, self.id, result, cost_usd=cost))
+            cost = result.get("cost_usd")  # the job's spend over all attempts, when it ran
+            cost_usd = None if cost is None else float(cost)
+            await self._record(self.queue.complete(job.id, self.id, result, cost_usd=cost_usd))
 
     async def _heartbeat(
         self, job: Job, cancel: asyncio.Event, task: asyncio.Task[dict[str, Any]]
     ) -> None:
+        """Extend the lease every third of it; between beats, ask every CANCEL_POLL_SECONDS
+        whether the job was asked to stop (a stop ends the running command within seconds)."""
+        loop = asyncio.get_running_loop()
         interval = max(self.settings.lease_seconds / 3, 0.05)
+        beat_at = loop.time() + interval
         while not task.done():
-            await asyncio.sleep(interval)
+            await asyncio.sleep(min(interval, CANCEL_POLL_SECONDS))
             try:
-                if await self.queue.heartbeat(job.id, self.id):
+                if loop.time() >= beat_at:
+                    beat_at = loop.time() + interval
+                    stop = await self.queue.heartbeat(job.id, self.id)
+                else:
+                    stop = not cancel.is_set() and await self.queue.cancel_requested(job.id)
+                if stop:
                     cancel.set()
             except LeaseLost:
                 self._lease_lost.add(job.id)
                 task.cancel()
                 return
-            except StoreError:
+            except (StoreError, QueueError):
                 log.warning("heartbeat failed; will retry", extra={"job": job.id})
 
     async def _claim(self) -> Job | None:

@@ -152,3 +152,25 @@ def test_compose_stops_services_only_after_the_workers_drain_and_gits_grace() ->
     for name in ("web", "worker"):
         period = compose["services"][name]["stop_grace_period"]
         assert int(period.removesuffix("s")) > drain + STOP_GRACE_SECONDS, name
+
+
+async def test_a_stop_reaches_the_running_flow_between_heartbeats(tmp_path: Path) -> None:
+    store = await Store.open(f"sqlite+aiosqlite:///{tmp_path}/slow.db")
+    queue = Queue(store, lease_seconds=3600)  # a heartbeat only every 20 minutes
+    seen = asyncio.Event()
+
+    async def flow(ctx: JobContext) -> dict[str, Any]:
+        seen.set()
+        await ctx.cancel.wait()  # only the worker's cancel poll sets it, never the flow
+        raise Cancelled("stopped")
+
+    _, job_id = await queue.enqueue(command())
+    lone = Worker(queue, Settings(lease_seconds=3600), flows={"fix_issue": flow}, name="w")
+    running = asyncio.create_task(lone.run_once())
+    await seen.wait()
+    await queue.request_cancel("octo/repo", 7)
+    await asyncio.wait_for(running, timeout=60)  # bounded: a heartbeat would take 20 minutes
+
+    job = await queue.get(job_id)
+    assert job is not None and job.state == "cancelled"
+    await store.close()

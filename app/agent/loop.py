@@ -70,11 +70,16 @@ class ToolboxLike(Protocol):
 
 @dataclass(frozen=True)
 class AgentLimits:
-    """Budgets of one run: model turns, USD and wall-clock seconds."""
+    """Budgets of one run: model turns, USD and wall-clock seconds.
+
+    `max_usd` is the job's budget across all its attempts: `spent_usd` is what earlier
+    attempts of the same job already spent, and counts against it.
+    """
 
     max_turns: int = 50
     max_usd: float = 5.0
     max_seconds: float = 1800.0
+    spent_usd: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -174,9 +179,10 @@ class Agent:
         limits, elapsed = self.limits, self._elapsed()
         if self.turns >= limits.max_turns:
             raise LimitsExceeded(f"turn budget used: {self.turns} of {limits.max_turns} turns")
-        if self.cost_usd >= limits.max_usd:
+        if (spent := self.cost_usd + limits.spent_usd) >= limits.max_usd:
+            earlier = f" (${limits.spent_usd:.4f} by earlier attempts)" if limits.spent_usd else ""
             raise LimitsExceeded(
-                f"USD budget used: ${self.cost_usd:.4f} spent of ${limits.max_usd:.2f}"
+                f"USD budget used: ${spent:.4f} spent of ${limits.max_usd:.2f}{earlier}"
             )
         if elapsed >= limits.max_seconds:
             raise LimitsExceeded(

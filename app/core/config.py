@@ -73,6 +73,7 @@ class Settings:
     model_max_retries: int = 4
     max_attempts: int = 3
     lease_seconds: float = 60.0
+    retention_days: float = 14.0
     git_name: str = "Honk"
     git_email: str = "honk@users.noreply.github.com"
     log_level: str = "INFO"
@@ -122,6 +123,7 @@ def _parse(env: Mapping[str, str]) -> dict[str, Any]:
         "model_max_retries": get.value("HONK_MODEL_MAX_RETRIES", 4, _non_negative_int),
         "max_attempts": get.value("HONK_MAX_ATTEMPTS", 3, _positive_int),
         "lease_seconds": get.value("HONK_LEASE_SECONDS", 60.0, _positive_float),
+        "retention_days": get.value("HONK_RETENTION_DAYS", 14.0, _positive_float),
         "git_name": get.value("HONK_GIT_NAME", "Honk", _non_empty),
         "git_email": get.value("HONK_GIT_EMAIL", "honk@users.noreply.github.com", _non_empty),
         "log_level": get.value("HONK_LOG_LEVEL", "INFO", _log_level),

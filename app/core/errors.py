@@ -93,7 +93,16 @@ class FlowError(HonkError):
 
 
 class GitHubError(HonkError):
-    """The GitHub API refused or failed."""
+    """The GitHub API refused or failed; `status` is GitHub's HTTP answer, when there was one."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+    @property
+    def maybe_done(self) -> bool:
+        """Whether GitHub may have carried the request out anyway (a 5xx, or no answer)."""
+        return self.status is None or self.status >= 500
 
 
 class WorkspaceError(HonkError):

@@ -120,7 +120,10 @@ def stop_ack(ids: Sequence[int | str]) -> str:
         return nothing_to_stop()
     listed = ", ".join(str(job_id) for job_id in ids)
     noun = "job" if len(ids) == 1 else "jobs"
-    return f"{marker('stop')}\nHonk is stopping {noun} {listed}: each stops before its next step."
+    return (
+        f"{marker('stop')}\nHonk is stopping {noun} {listed}: the running command ends within "
+        "seconds, and nothing is pushed after it."
+    )
 
 
 def nothing_to_stop() -> str:
@@ -216,9 +219,10 @@ def pr_body(
     return cap("\n".join([head_text, text, tail_text]), GITHUB_BODY_LIMIT)
 
 
-def review_reply(text: str, *, comment_id: int | None = None) -> str:
-    """Honk's reply in a review thread (the model's words, signed as Honk's): secrets
-    redacted, within GitHub's limit."""
-    head, sign = marker("reply", comment=comment_id), "<sub>Honk, automated agent</sub>"
+def review_reply(text: str, *, comment_id: int | None = None, job_id: int | None = None) -> str:
+    """Honk's reply in a review thread (the model's words, signed as Honk's): secrets redacted,
+    within GitHub's limit; its marker names the thread and the job, so a retried job finds the
+    reply it already made."""
+    head, sign = marker("reply", comment=comment_id, job=job_id), "<sub>Honk, automated agent</sub>"
     body = outbound(text.strip(), GITHUB_BODY_LIMIT - len(head) - len(sign) - 3)
     return f"{head}\n{body}\n\n{sign}"

@@ -133,7 +133,8 @@ async def reply_in_threads(
     replies = parse_replies(summary)
     threads = threads_of(comments)
     for root, members in threads.items():
-        body = messages.review_reply(thread_reply(members, replies), comment_id=root)
+        text = thread_reply(members, replies)
+        body = messages.review_reply(text, comment_id=root, job_id=run.ctx.job.id)
         await run.repo.reply_to_review_comment(pull_number, root, body)
     return len(threads)
 

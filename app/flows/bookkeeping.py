@@ -1,20 +1,24 @@
 """Approvals, merges and closes of Honk PRs: recorded, no model call; closed unmerged, branch gone.
 
-An approval changes no code and posts nothing (a human merges). A merge is recorded. A PR
-closed without merging is recorded and its branch deleted, but only Honk's own branch: one
-with Honk's prefix, in this repository, for a PR in Honk's records.
+An approval changes no code and posts nothing (a human merges); it counts only from someone
+with write, maintain or admin permission (anyone may submit an approving review). A merge is
+recorded. A PR closed without merging is recorded and its branch deleted, but only Honk's own
+branch: one with Honk's prefix, in this repository, for a PR in Honk's records.
 """
 
 from __future__ import annotations
 
 from app.flows.context import JobContext
-from app.flows.job import Result, repo_client
+from app.flows.job import Result, authorized, repo_client
 
 
 async def approved(ctx: JobContext) -> Result:
     command = ctx.job.command
     if command.number is None:
         return {"skipped": "no pull request number"}
+    refusal = await authorized(await repo_client(ctx), command.sender)
+    if refusal is not None:
+        return {"skipped": f"{refusal}; an approval counts from write, maintain or admin"}
     known = await ctx.services.pulls.set_state(command.repo, command.number, "approved")
     return {"approved": command.number, "known": known, "by": command.sender}
 

@@ -1,5 +1,6 @@
-"""What the light-lane worker does while idle: acknowledge jobs still waiting for a worker, and
-give abandoned jobs (their lease expired on every attempt) their last word."""
+"""What the light-lane worker does while idle: acknowledge jobs still waiting for a worker,
+give abandoned jobs (their lease expired on every attempt) their last word, and sweep the data
+directory by age (at most hourly)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from app.core.commands import JobKind
 from app.core.errors import HonkError
 from app.flows.job import allowed_commands
 from app.flows.report import Reporter, react
+from app.flows.retention import periodic_sweep
 from app.flows.services import Services
 from app.store.jobs import Job
 
@@ -22,7 +24,14 @@ ACKNOWLEDGE_AFTER_SECONDS = 1.0
 
 
 def light_lane_chores(services: Services) -> Callable[[], Awaitable[None]]:
+    settings = services.settings
+    sweep = periodic_sweep(settings.data_dir, services.queue, settings.retention_days)
+
     async def chores() -> None:
+        try:
+            await sweep()
+        except HonkError as exc:  # the database refused: the next sweep tries again
+            log.warning("retention sweep failed", extra={"error": str(exc)})
         for job in await services.queue.abandoned_unreported():
             await report_abandoned(services, job)
         waiting = await services.queue.take_unacknowledged(WAITING_KINDS, ACKNOWLEDGE_AFTER_SECONDS)

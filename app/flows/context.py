@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from app.core.config import Settings
+from app.core.errors import Cancelled
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from app.flows.services import Services
@@ -31,3 +34,21 @@ class JobContext:
 
 
 Flow = Callable[[JobContext], Coroutine[Any, Any, dict[str, Any]]]
+
+
+async def unless_stopped(cancel: asyncio.Event, work: Coroutine[Any, Any, T], what: str) -> T:
+    """`work`, raced against a stop: when `cancel` is set first, `work` is cancelled (the
+    sandbox kills the command it runs, and everything that command started) and Cancelled
+    is raised."""
+    task = asyncio.create_task(work)
+    stop = asyncio.create_task(cancel.wait())
+    try:
+        await asyncio.wait({task, stop}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stop.cancel()
+        if not task.done():
+            task.cancel()
+            await asyncio.wait({task})  # its processes are killed before this returns
+    if task.cancelled():
+        raise Cancelled(f"stop requested during {what}")
+    return task.result()

@@ -25,7 +25,7 @@ from app.flows.agent_run import INSTRUCTION_FILES
 from app.flows.context import JobContext
 from app.flows.report import Reporter
 from app.flows.services import Services
-from app.flows.work import WorkPlan, WorkResult, do_work
+from app.flows.work import Stop, WorkPlan, WorkResult, do_work
 from app.github.client import PullInfo, RepoClient, RepoInfo
 
 log = logging.getLogger("honk.flows")
@@ -90,10 +90,10 @@ class JobRun:
         )
 
     async def work(self, config: RepoConfig, plan: WorkPlan) -> WorkResult:
-        """The agent's work on the plan's branch, reported on this job's comment."""
-        return await do_work(
-            self.services, self.ctx.job.id, config, plan, self.reporter, self.ctx.cancel_requested
-        )
+        """The agent's work on the plan's branch, reported on this job's comment (once per
+        job: a later attempt publishes what an earlier one finished)."""
+        stop = Stop(self.ctx.cancel, self.ctx.cancel_requested)
+        return await do_work(self.services, self.ctx.job, config, plan, self.reporter, stop)
 
     def notes(self) -> str:
         """Every request coalesced into this job, in order (none is dropped)."""

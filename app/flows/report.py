@@ -2,7 +2,9 @@
 
 The comment is found again by its hidden marker `<!-- honk:progress job=N -->`, which stays at
 its top for its whole life (the final word is written below it), so a retried attempt of the
-same job takes the same comment over instead of starting another.
+same job takes the same comment over instead of starting another. Once found (or made), it is
+edited by its id. Every edit is best effort: a GitHub failure on a progress edit is logged and
+never fails the job.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ class Reporter:
         # No run link yet: there is no run page to link to (the dashboard is not built).
         self.progress = Progress(job_id=job_id)
         self._last_edit = 0.0
+        self._comment_id: int | None = None
 
     async def acknowledge(self, comment_id: int | None) -> None:
         """👀 on the triggering comment (or the issue), then the checklist at `working`."""
@@ -84,4 +87,12 @@ class Reporter:
 
     async def _edit(self, body: str) -> None:
         self._last_edit = self.clock()
-        await self.repo.upsert_comment(self.number, "progress", body, job=str(self.job_id))
+        try:
+            if self._comment_id is None:
+                self._comment_id = await self.repo.upsert_comment(
+                    self.number, "progress", body, job=str(self.job_id)
+                )
+            else:
+                await self.repo.edit_comment(self._comment_id, body)
+        except GitHubError as exc:
+            log.warning("progress edit failed", extra={"job": self.job_id, "error": str(exc)})

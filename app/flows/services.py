@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.core.config import Settings
 from app.core.errors import FlowError, SandboxUnavailable
+from app.flows.retention import make_private
 from app.github.client import GitHubApp
 from app.sandbox.sandbox import Sandbox
 from app.store.pulls import PullRequests
@@ -24,6 +25,7 @@ class Services:
     ) -> None:
         self.settings = settings
         self.queue = queue
+        make_private(settings.data_dir)
         self.pulls = PullRequests(queue.store, clock=queue.clock)
         self._github = github
         self._sandbox = sandbox

@@ -1,19 +1,21 @@
 """The agent's work on a branch: worktree, setup, agent, tests, guards, commit and push.
 
 Nothing is pushed unless the agent finished (a budget, a refusal or a cancel pushes nothing),
-the guards found nothing (workflow files, secrets, size) and there is a change at all.
+the guards found nothing (workflow files, secrets, size) and there is a change at all. A stop
+ends the running setup, agent or test command at once, and is asked once more before the push.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 from app.agent.loop import AgentLimits, AgentResult, TurnInfo
 from app.core.config import Secret, Settings
-from app.core.errors import Cancelled, FlowError, ModelError
+from app.core.errors import Cancelled, FlowError, ModelError, WorkspaceError
 from app.core.guards import describe
-from app.core.model_text import fence
 from app.core.repo_config import RepoConfig
 from app.flows.agent_run import (
     AGENT_ENV,
@@ -23,12 +25,21 @@ from app.flows.agent_run import (
     sandbox_binds,
 )
 from app.flows.change_guard import guard_change
+from app.flows.checkpoint import (
+    TEST_OUTPUT_CHARS,
+    RepoTests,
+    WorkResult,
+    checkpoint_of,
+    restored,
+)
+from app.flows.context import unless_stopped
 from app.flows.report import Reporter
 from app.flows.services import Services
 from app.sandbox.sandbox import Sandbox
+from app.store.jobs import Job
 from app.workspace.worktree import Worktree
 
-TEST_OUTPUT_CHARS = 3000
+__all__ = ["RepoTests", "Stop", "WorkPlan", "WorkResult", "do_work", "limits_for"]
 
 
 @dataclass(frozen=True)
@@ -46,63 +57,94 @@ class WorkPlan:
     co_author: str  # "login <email>" of the person who asked
 
 
-@dataclass(frozen=True)
-class RepoTests:
-    """The repository's own test command, run after the agent, and how it went."""
-
-    command: str
-    passed: bool
-    output: str
-
-    def describe(self) -> str:
-        verdict = "passed" if self.passed else "FAILED"
-        return f"`{self.command}` {verdict}.\n\n{fence(self.output[-TEST_OUTPUT_CHARS:])}"
-
-
-@dataclass(frozen=True)
-class WorkResult:
-    agent: AgentResult
-    sha: str | None  # the pushed commit; None when the agent changed nothing
-    changed: tuple[str, ...]
-    tests: RepoTests | None
-
-
-def limits_for(config: RepoConfig, settings: Settings) -> AgentLimits:
-    """The repository's budgets, never above the server's (HONK_MAX_* are the ceiling)."""
+def limits_for(config: RepoConfig, settings: Settings, spent_usd: float = 0.0) -> AgentLimits:
+    """The repository's budgets, never above the server's (HONK_MAX_* are the ceiling); the
+    USD budget is the job's, across attempts (`spent_usd` by the earlier ones)."""
     return AgentLimits(
         max_turns=min(config.max_turns, settings.max_turns),
         max_usd=min(config.max_usd, settings.max_usd),
         max_seconds=min(config.max_minutes, settings.max_minutes) * 60,
+        spent_usd=spent_usd,
     )
+
+
+@dataclass(frozen=True)
+class Stop:
+    """How a job is stopped: the event the heartbeat sets, and asking the database now."""
+
+    event: asyncio.Event
+    check: Callable[[], Awaitable[bool]]
 
 
 async def do_work(
     services: Services,
-    job_id: int,
+    job: Job,
     config: RepoConfig,
     plan: WorkPlan,
     reporter: Reporter,
-    cancel_check: Callable[[], Awaitable[bool]],
+    stop: Stop,
 ) -> WorkResult:
-    """Run the agent on a fresh worktree of `plan.branch`; push what it made."""
+    """Run the agent on a fresh worktree of `plan.branch`; push what it made.
+
+    The agent runs once per job: a later attempt publishes the work an earlier one finished
+    (its checkpoint). The agent result's cost is the job's, every attempt's spend included.
+    """
+    saved = job.checkpoint
+    if saved is not None and saved.get("pushed"):
+        return restored(saved)
     workspace = await services.workspace()
     tree = await workspace.prepare(
         plan.clone_url,
         token=plan.token,
         base_branch=plan.base_branch,
-        job_id=f"job-{job_id}",
+        job_id=f"job-{job.id}",
         branch=plan.branch,
         existing_branch=plan.existing_branch,
     )
     try:
-        sandbox = services.sandbox()
-        await _setup(sandbox, tree, config)
-        result = await _agent(services, sandbox, tree, job_id, config, plan, reporter, cancel_check)
-        await reporter.step("testing")
-        tests = await _tests(sandbox, tree, config)
-        return await _publish(tree, config, plan, result, tests, workspace.git_email)
+        work = await _resumed(tree, saved) if saved is not None else None
+        if work is None:
+            work = await _fresh(services, tree, job, config, plan, reporter, stop)
+            if work.sha is not None:  # a failed push is retried without the agent
+                await services.queue.set_checkpoint(job.id, checkpoint_of(work, pushed=False))
+        if work.sha is not None:
+            if await stop.check():
+                raise Cancelled("stop requested before the push")
+            expect = await _own_tip(tree, workspace.git_email) if plan.force_push else None
+            await tree.push(token=plan.token, expect=expect, force=plan.force_push)
+        await services.queue.set_checkpoint(job.id, checkpoint_of(work, pushed=True))
+        return work
     finally:
         await tree.remove()
+
+
+async def _fresh(
+    services: Services,
+    tree: Worktree,
+    job: Job,
+    config: RepoConfig,
+    plan: WorkPlan,
+    reporter: Reporter,
+    stop: Stop,
+) -> WorkResult:
+    """Setup, agent and tests, each ended at once by a stop; then the guards and the commit."""
+    sandbox = services.sandbox()
+    await unless_stopped(stop.event, _setup(sandbox, tree, config), "the setup")
+    session = _agent(services, sandbox, tree, job, config, plan, reporter, stop)
+    result = await unless_stopped(stop.event, session, "the agent's run")
+    await reporter.step("testing")
+    tests = await unless_stopped(stop.event, _tests(sandbox, tree, config), "the tests")
+    return await _commit(tree, config, plan, result, tests)
+
+
+async def _resumed(tree: Worktree, saved: dict[str, Any]) -> WorkResult | None:
+    """An earlier attempt's unpushed commit, checked out from the repository cache (None when
+    the cache no longer has it: the agent runs again)."""
+    try:
+        await tree.git("reset", "-q", "--hard", str(saved["sha"]))
+    except WorkspaceError:
+        return None
+    return restored(saved)
 
 
 async def _setup(sandbox: Sandbox, tree: Worktree, config: RepoConfig) -> None:
@@ -121,28 +163,30 @@ async def _agent(
     services: Services,
     sandbox: Sandbox,
     tree: Worktree,
-    job_id: int,
+    job: Job,
     config: RepoConfig,
     plan: WorkPlan,
     reporter: Reporter,
-    cancel_check: Callable[[], Awaitable[bool]],
+    stop: Stop,
 ) -> AgentResult:
-    settings = services.settings
+    settings, job_id, spent_usd = services.settings, job.id, job.cost_usd
     request = AgentRequest(
         system=plan.system,
         task=plan.task,
-        limits=limits_for(config, settings),
+        limits=limits_for(config, settings, spent_usd),
         transcript=settings.transcripts_dir.resolve() / f"job-{job_id}.jsonl",
         model=config.model,
     )
 
     async def on_turn(info: TurnInfo) -> None:
-        await services.queue.set_cost(job_id, info.cost_usd)  # kept even if the job fails later
-        await reporter.turn(info)
+        job_spend = replace(info, cost_usd=spent_usd + info.cost_usd)
+        await services.queue.set_cost(job_id, job_spend.cost_usd)  # kept if the job fails later
+        await reporter.turn(job_spend)
 
     result = await run_agent(
-        settings, sandbox, tree, request, on_turn=on_turn, cancel_check=cancel_check
+        settings, sandbox, tree, request, on_turn=on_turn, cancel_check=stop.check
     )
+    result = replace(result, cost_usd=spent_usd + result.cost_usd)
     await services.queue.set_cost(job_id, result.cost_usd)
     _raise_unless_submitted(result)
     return result
@@ -167,14 +211,14 @@ async def _tests(sandbox: Sandbox, tree: Worktree, config: RepoConfig) -> RepoTe
     return RepoTests(config.test, done.exit_code == 0 and not done.timed_out, done.output)
 
 
-async def _publish(
+async def _commit(
     tree: Worktree,
     config: RepoConfig,
     plan: WorkPlan,
     result: AgentResult,
     tests: RepoTests | None,
-    own_email: str,
 ) -> WorkResult:
+    """The agent's change as one commit, unless the guards refuse it (nothing to push: None)."""
     changed = tuple(await tree.changed_paths())
     if not changed:
         return WorkResult(result, None, (), tests)
@@ -182,8 +226,6 @@ async def _publish(
     if violations:
         raise FlowError(describe(violations))
     sha = await tree.commit_all(commit_message(result), co_authors=(plan.co_author,))
-    expect = await _own_tip(tree, own_email) if plan.force_push else None
-    await tree.push(token=plan.token, expect=expect, force=plan.force_push)
     return WorkResult(result, sha, changed, tests)
 
 

@@ -47,7 +47,8 @@ class Refusal:
     message: str
 
     def error(self, method: str, path: str) -> GitHubError:
-        return GitHubError(f"GitHub {method} {path} failed: {self.status} {self.message}")
+        message = f"GitHub {method} {path} failed: {self.status} {self.message}"
+        return GitHubError(message, self.status)
 
 
 @dataclass
@@ -63,9 +64,19 @@ class GitHubCalls:
         self.policy = policy or RetryPolicy()
 
     async def send(
-        self, method: str, path: str, request: Request[T], *, tolerate: Collection[int] = ()
+        self,
+        method: str,
+        path: str,
+        request: Request[T],
+        *,
+        tolerate: Collection[int] = (),
+        repeatable: bool = False,
     ) -> Response[T] | Refusal:
-        """The response, or a `Refusal` for a status in `tolerate`; anything else GitHubError."""
+        """The response, or a `Refusal` for a status in `tolerate`; anything else GitHubError.
+
+        A POST that failed with a 5xx may have been carried out: it is tried again here only
+        when `repeatable` (doing it twice does no harm); otherwise the caller looks first.
+        """
         attempts = _Attempts()
         while True:
             try:
@@ -75,13 +86,15 @@ class GitHubCalls:
                 if _tolerated(failure, tolerate):
                     assert isinstance(failure, RequestFailed)
                     return Refusal(failure.response.status_code, github_message(failure))
-                delay = self._delay(method, path, failure, attempts)
+                delay = self._delay(method, path, failure, attempts, repeatable)
             log.warning("GitHub %s %s failed; retrying in %.1f s", method, path, delay)
             await self.policy.sleep(delay)
 
-    async def parsed(self, method: str, path: str, request: Request[T]) -> T:
+    async def parsed(
+        self, method: str, path: str, request: Request[T], *, repeatable: bool = False
+    ) -> T:
         """The validated body of a successful answer; any failure is a GitHubError."""
-        response = await self.send(method, path, request)
+        response = await self.send(method, path, request, repeatable=repeatable)
         if isinstance(response, Refusal):  # not reached: nothing was tolerated
             raise response.error(method, path)
         return parse(response, method, path)
@@ -94,7 +107,12 @@ class GitHubCalls:
         return response if isinstance(response, Refusal) else parse(response, method, path)
 
     def _delay(
-        self, method: str, path: str, failure: GitHubException, attempts: _Attempts
+        self,
+        method: str,
+        path: str,
+        failure: GitHubException,
+        attempts: _Attempts,
+        repeatable: bool,
     ) -> float:
         """Seconds to wait before the next try, or raise the GitHubError that ends the call."""
         policy = self.policy
@@ -103,10 +121,10 @@ class GitHubCalls:
             if attempts.rate_limited < policy.rate_limit_retries and wait <= policy.max_wait:
                 attempts.rate_limited += 1
                 return wait
-            raise GitHubError(
-                f"GitHub rate limit: retry after {math.ceil(wait)} s ({method} {path})"
-            ) from None
-        if is_transient(failure, method) and attempts.transient < policy.server_retries:
+            message = f"GitHub rate limit: retry after {math.ceil(wait)} s ({method} {path})"
+            raise GitHubError(message, 429) from None
+        transient = is_transient(failure, "GET" if repeatable else method)
+        if transient and attempts.transient < policy.server_retries:
             attempts.transient += 1
             return float(policy.backoff * 2 ** (attempts.transient - 1))
         raise _error(method, path, failure) from None
@@ -156,10 +174,11 @@ def _tolerated(failure: GitHubException, tolerate: Collection[int]) -> bool:
 
 
 def is_transient(failure: GitHubException, method: str) -> bool:
-    """Worth another try: a 5xx, a connection never made, or any transport error on a
-    method that is safe to repeat (a POST that timed out may have been done already)."""
+    """Worth another try: a connection never made, or a 5xx or any transport error on a
+    method that is safe to repeat (a POST that timed out or answered 502 may have been done
+    already: its caller looks for what it made before making it again)."""
     if isinstance(failure, RequestFailed):
-        return failure.response.status_code >= 500
+        return failure.response.status_code >= 500 and method != "POST"
     if not isinstance(failure, RequestError):
         return False
     never_sent = isinstance(failure.exc, httpx.ConnectError | httpx.ConnectTimeout)
@@ -171,5 +190,7 @@ def _error(method: str, path: str, failure: GitHubException) -> GitHubError:
         return Refusal(failure.response.status_code, github_message(failure)).error(method, path)
     if isinstance(failure, RequestError):
         cause = failure.exc
-        return GitHubError(f"GitHub {method} {path} failed: {type(cause).__name__}: {cause}")
+        never_sent = isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout)
+        message = f"GitHub {method} {path} failed: {type(cause).__name__}: {cause}"
+        return GitHubError(message, 0 if never_sent else None)
     return GitHubError(f"GitHub {method} {path} failed: {type(failure).__name__}: {failure}")

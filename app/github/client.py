@@ -131,6 +131,7 @@ class GitHubApp:
             lambda: self._github.rest.apps.async_create_installation_access_token(
                 installation_id, repositories=[name]
             ),
+            repeatable=True,  # a second token does no harm
         )
         return Secret(token.token)
 

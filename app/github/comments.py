@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import aclosing
 from typing import Literal
 
+from app.core.errors import GitHubError
 from app.core.markdown import find_marker
 from app.github.repo_base import PER_PAGE, RepoBase
 from app.github.results import given, login_of
@@ -16,6 +18,18 @@ class RepoComments(RepoBase):
     """Issue comments and reactions; Honk's own comments are told apart by author and marker."""
 
     async def create_comment(self, number: int, body: str) -> int:
+        """Post a comment, at most once: after a POST that may have been carried out (a 5xx,
+        no answer), Honk's comment with this very body is looked for before posting again."""
+        try:
+            return await self._post_comment(number, body)
+        except GitHubError as exc:
+            if not exc.maybe_done:
+                raise
+            if (found := await self._find_own(number, lambda text: text == body)) is not None:
+                return found[0]
+            return await self._post_comment(number, body)
+
+    async def _post_comment(self, number: int, body: str) -> int:
         comment = await self._calls.parsed(
             "POST",
             f"{self._path}/issues/{number}/comments",
@@ -39,6 +53,11 @@ class RepoComments(RepoBase):
     ) -> tuple[int, str] | None:
         """The first comment on issue/PR `number` by Honk's bot whose marker matches: (id, body)."""
         wanted = {"kind": kind, **{key: str(value) for key, value in attrs.items()}}
+        return await self._find_own(number, lambda body: _marker_matches(body, wanted))
+
+    async def _find_own(
+        self, number: int, matches: Callable[[str], bool]
+    ) -> tuple[int, str] | None:
         pages = self._pages(
             f"{self._path}/issues/{number}/comments",
             lambda page: self._rest.issues.async_list_comments(
@@ -50,7 +69,7 @@ class RepoComments(RepoBase):
             async for comments in pages:
                 for comment in comments:
                     body = given(comment.body, "")
-                    if self._is_bot(login_of(comment.user)) and _marker_matches(body, wanted):
+                    if self._is_bot(login_of(comment.user)) and matches(body):
                         return comment.id, body
         return None
 
@@ -82,6 +101,7 @@ class RepoComments(RepoBase):
                 lambda: reactions.async_create_for_issue_comment(
                     self.owner, self.name, id_or_number, content=content
                 ),
+                repeatable=True,  # a reaction made twice is one reaction
             )
             return
         await self._calls.parsed(
@@ -90,6 +110,7 @@ class RepoComments(RepoBase):
             lambda: reactions.async_create_for_issue(
                 self.owner, self.name, id_or_number, content=content
             ),
+            repeatable=True,
         )
 
 

@@ -10,25 +10,20 @@ from typing import Any
 
 from githubkit import GitHub
 from githubkit.utils import UNSET
-from githubkit_schemas.latest.models import ContentFile, PullRequestReviewComment
+from githubkit_schemas.latest.models import ContentFile
 
 from app.core.errors import GitHubError
-from app.github.calls import GitHubCalls, Refusal, parse
+from app.github.calls import GitHubCalls, Refusal
 from app.github.checks import RepoChecks
-from app.github.comments import RepoComments
-from app.github.repo_base import PER_PAGE
 from app.github.results import (
     IssueInfo,
     PullInfo,
     RepoInfo,
-    ReviewComment,
-    ReviewInfo,
     issue_info,
     pull_info,
     repo_info,
-    review_comment,
-    review_info,
 )
+from app.github.reviews import RepoReviews
 
 ROLES = frozenset({"admin", "maintain", "write", "triage", "read"})
 MAX_FILE_BYTES = 1024 * 1024
@@ -52,7 +47,7 @@ class PermissionCache:
         self._entries[(repo, login.lower())] = (self.clock() + self.ttl, permission)
 
 
-class RepoClient(RepoComments, RepoChecks):
+class RepoClient(RepoReviews, RepoChecks):
     """The calls Honk makes on one repository, as its installation's bot (a scoped token)."""
 
     def __init__(
@@ -122,9 +117,25 @@ class RepoClient(RepoComments, RepoChecks):
     async def create_pull(
         self, title: str, body: str, head: str, base: str, draft: bool
     ) -> PullInfo:
-        """Open a PR from `head`, or return the open one that already exists (idempotent)."""
+        """Open a PR from `head`, or return the open one that already exists (idempotent).
+
+        After a POST that may have been carried out (a 5xx, no answer) the PR is looked for
+        before another try. A plan without draft PRs refuses a draft: it is opened ready.
+        """
         if (existing := await self.find_open_pull(head)) is not None:
             return existing
+        try:
+            return await self._post_pull(title, body, head, base, draft)
+        except GitHubError as exc:
+            if not exc.maybe_done:
+                raise
+            if (existing := await self.find_open_pull(head)) is not None:
+                return existing
+            return await self._post_pull(title, body, head, base, draft)
+
+    async def _post_pull(
+        self, title: str, body: str, head: str, base: str, draft: bool
+    ) -> PullInfo:
         created = await self._calls.parsed_unless(
             "POST",
             f"{self._path}/pulls",
@@ -135,8 +146,10 @@ class RepoClient(RepoComments, RepoChecks):
         )
         if not isinstance(created, Refusal):
             return pull_info(created)
-        already = "already exists" in created.message.lower()
-        if already and (existing := await self.find_open_pull(head)) is not None:
+        message = created.message.lower()
+        if draft and "draft pull requests are not supported" in message:
+            return await self._post_pull(title, body, head, base, draft=False)
+        if "already exists" in message and (existing := await self.find_open_pull(head)):
             return existing
         raise created.error("POST", f"{self._path}/pulls")
 
@@ -180,47 +193,6 @@ class RepoClient(RepoComments, RepoChecks):
         if answer.status == 404 or "does not exist" in answer.message.lower():
             return False
         raise answer.error("DELETE", path)
-
-    # reviews
-
-    async def review(self, number: int, review_id: int) -> ReviewInfo:
-        review = await self._calls.parsed(
-            "GET",
-            f"{self._path}/pulls/{number}/reviews/{review_id}",
-            lambda: self._rest.pulls.async_get_review(self.owner, self.name, number, review_id),
-        )
-        return review_info(review)
-
-    async def review_comments(self, number: int, review_id: int) -> list[ReviewComment]:
-        pages = self._pages(
-            f"{self._path}/pulls/{number}/reviews/{review_id}/comments",
-            lambda page: self._rest.pulls.async_list_comments_for_review(
-                self.owner, self.name, number, review_id, per_page=PER_PAGE, page=page
-            ),
-            len,
-        )
-        return [review_comment(comment) async for comments in pages for comment in comments]
-
-    async def reply_to_review_comment(self, number: int, comment_id: int, body: str) -> int:
-        """Answer in a review thread: POST .../pulls/{n}/comments with only body + in_reply_to.
-
-        Raw on purpose: the typed call insists on commit_id and path, and the
-        `.../comments/{id}/replies` route is not enabled for GitHub Apps.
-        """
-        path = f"{self._path}/pulls/{number}/comments"
-        response = await self._calls.send(
-            "POST",
-            path,
-            lambda: self._github.arequest(
-                "POST",
-                path,
-                json={"body": body, "in_reply_to": comment_id},
-                response_model=PullRequestReviewComment,
-            ),
-        )
-        if isinstance(response, Refusal):  # not reached: nothing was tolerated
-            raise response.error("POST", path)
-        return parse(response, "POST", path).id
 
     # files
 

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.core.commands import Command
@@ -58,10 +58,20 @@ class DeliveryQueue(JobReader):
         async with self.store.transaction(write=True) as conn:
             return await self._upsert_job(conn, command, self.clock())
 
+    async def forget_deliveries(self, before: float) -> int:
+        """Delete the records of deliveries received before `before`; how many went.
+
+        A delivery GitHub redelivers after that is taken as new: it is long past its use."""
+        gone = delete(deliveries).where(deliveries.c.received_at < before)
+        async with self.store.transaction(write=True) as conn:
+            return (await conn.execute(gone)).rowcount or 0
+
     async def _upsert_job(
         self, conn: AsyncConnection, command: Command, now: float
     ) -> tuple[Outcome, int]:
         job_id, commands_count = await upsert_job(conn, command, now, self.max_attempts)
+        if commands_count == 0:  # the queued job already carries MAX_COALESCED requests
+            return "ignored", job_id
         return ("queued" if commands_count == 1 else "coalesced"), job_id
 
     @staticmethod

@@ -125,7 +125,7 @@ def create_engine(url: str, *, schema: str | None = None) -> AsyncEngine:
 def _make_parent_dir(database: str | None) -> None:
     if database and database != ":memory:" and not database.startswith("file:"):
         try:
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            Path(database).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as exc:
             raise DatabaseUnavailable(f"cannot create the database directory: {exc}") from exc
 

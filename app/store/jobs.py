@@ -30,6 +30,9 @@ from app.core.commands import Command, JobKind
 from app.store.engine import Store
 from app.store.tables import JOB_STATES, QUEUED_ONLY, JobState, jobs
 
+# At most this many requests are merged into one queued job; later ones are not added.
+MAX_COALESCED = 20
+
 
 @dataclass(frozen=True)
 class Job:
@@ -59,6 +62,7 @@ class Job:
     started_at: float | None
     finished_at: float | None
     acknowledged_at: float | None
+    checkpoint: dict[str, Any] | None
 
     @property
     def command(self) -> Command:
@@ -70,6 +74,8 @@ class Job:
         values = dict(row)
         values["commands"] = tuple(Command.from_dict(c) for c in json.loads(values["commands"]))
         values["result"] = None if values["result"] is None else json.loads(values["result"])
+        saved = values.get("checkpoint")
+        values["checkpoint"] = None if saved is None else json.loads(saved)
         values["cancel_requested"] = bool(values["cancel_requested"])
         return cls(**values)
 
@@ -161,8 +167,9 @@ async def upsert_job(
 ) -> tuple[int, int]:
     """Insert a queued job for `command`, or append it to the queued one with its dedupe key.
 
-    Returns the job id and how many commands the job now carries. The partial unique index
-    on queued dedupe keys arbitrates: one atomic statement inserts a job or appends to the
+    Returns the job id and how many commands the job now carries: 0 when the queued job
+    already carries MAX_COALESCED and `command` was not added. The partial unique index on
+    queued dedupe keys arbitrates: one atomic statement inserts a job or appends to the
     queued one, even with concurrent writers.
     """
     insert = dialect_insert(conn)(jobs).values(new_job_row(command, now, max_attempts))
@@ -170,9 +177,13 @@ async def upsert_job(
         index_elements=[jobs.c.dedupe_key],
         index_where=QUEUED_ONLY,
         set_={"commands": _json_append(conn, command), "updated_at": now},
+        where=_json_length(conn, jobs.c.commands) < MAX_COALESCED,
     ).returning(jobs.c.id, _json_length(conn, jobs.c.commands).label("commands_count"))
-    row = (await conn.execute(upsert)).one()
-    return int(row.id), int(row.commands_count)
+    row = (await conn.execute(upsert)).first()
+    if row is not None:
+        return int(row.id), int(row.commands_count)
+    full = select(jobs.c.id).where(jobs.c.dedupe_key == command.dedupe_key, QUEUED_ONLY)
+    return int((await conn.execute(full)).scalar_one()), 0
 
 
 def runnable_jobs(

@@ -118,10 +118,13 @@ class Queue(DeliveryQueue):
         return extended[0].cancel_requested
 
     async def complete(
-        self, job_id: int, worker_id: str, result: dict[str, Any], cost_usd: float = 0.0
+        self, job_id: int, worker_id: str, result: dict[str, Any], cost_usd: float | None = None
     ) -> None:
-        """The job succeeded: record its result and cost."""
-        values = {"result": json.dumps(result), "cost_usd": cost_usd}
+        """The job succeeded: record its result, and its cost when given (else the spend
+        recorded as it went stays)."""
+        values: dict[str, Any] = {"result": json.dumps(result)}
+        if cost_usd is not None:
+            values["cost_usd"] = cost_usd
         await self._finish(job_id, worker_id, "succeeded", values)
 
     async def finish_cancelled(self, job_id: int, worker_id: str, reason: str) -> None:
@@ -221,6 +224,12 @@ class Queue(DeliveryQueue):
     async def set_cost(self, job_id: int, cost_usd: float) -> None:
         """Record the job's cost so far (QueueError for an unknown job)."""
         if not await self._write(jobs.c.id == job_id, cost_usd=cost_usd, updated_at=self.clock()):
+            raise QueueError(f"no job {job_id}")
+
+    async def set_checkpoint(self, job_id: int, checkpoint: dict[str, Any]) -> None:
+        """Keep the agent's finished work for the job's later attempts (QueueError if unknown)."""
+        saved = json.dumps(checkpoint)
+        if not await self._write(jobs.c.id == job_id, checkpoint=saved, updated_at=self.clock()):
             raise QueueError(f"no job {job_id}")
 
     async def take_unacknowledged(

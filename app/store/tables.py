@@ -68,6 +68,9 @@ jobs = Table(
     Column("started_at", Float),
     Column("finished_at", Float),
     Column("acknowledged_at", Float),  # 👀 and progress comment posted (revision 0003)
+    # The agent's finished work (JSON: pushed commit, summary, tests), kept so that a retry
+    # publishes it instead of running the agent again (revision 0004).
+    Column("checkpoint", Text),
     CheckConstraint(
         "state IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')", name="ck_jobs_state"
     ),

@@ -30,11 +30,21 @@ def missing_settings(settings: Settings) -> list[str]:
     return [name for name, value in wanted.items() if value is None]
 
 
-def render(settings: Settings) -> str:
-    """The page at `/`: configuration status and setup steps."""
+_ANYONE = (
+    "<p>Honk is running. Its configuration status is shown to operators (the header "
+    "<code>Authorization: Bearer</code> with <code>HONK_DASHBOARD_TOKEN</code>) and in the "
+    "server's log when it starts.</p>"
+)
+
+
+def render(settings: Settings, *, operator: bool = False) -> str:
+    """The page at `/`: configuration status and setup steps, for an operator only (nobody
+    else learns which secrets are missing)."""
     missing = missing_settings(settings)
     base = settings.public_url or f"http://{settings.host}:{settings.port}"
-    if missing:
+    if not operator:
+        status = _ANYONE
+    elif missing:
         items = "".join(f"<li><code>{escape(name)}</code></li>" for name in missing)
         status = f"<p>Honk is running but is not configured yet. Missing:</p><ul>{items}</ul>"
         status += _REGISTER_STEPS.format(webhook=escape(base + "/webhooks/github"))

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from app.core.commands import Command
 from app.core.errors import DatabaseUnavailable, StoreError
+from app.store.jobs import MAX_COALESCED
 from app.store.queue import Outcome, Queue
 
 Accepted = tuple[Outcome, int | None]
@@ -38,8 +39,10 @@ _UPSERT_JOB = (
     "VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, 0, ?, ?, 0, 0.0, ?, ?) "
     "ON CONFLICT (dedupe_key) WHERE state = 'queued' "
     "DO UPDATE SET commands = json_insert(commands, '$[#]', json(?)), updated_at = ? "
+    "WHERE json_array_length(jobs.commands) < ? "
     "RETURNING id, json_array_length(commands)"
 )
+_QUEUED_JOB = "SELECT id FROM jobs WHERE dedupe_key = ? AND state = 'queued'"
 
 
 @dataclass(frozen=True)
@@ -166,15 +169,18 @@ class Intake:
     def _enqueue(self, db: sqlite3.Connection, command: Command | None, now: float) -> Accepted:
         if command is None:
             return "ignored", None
-        job_id, count = db.execute(_UPSERT_JOB, self._job_values(command, now)).fetchone()
-        return ("queued" if count == 1 else "coalesced"), int(job_id)
+        row = db.execute(_UPSERT_JOB, self._job_values(command, now)).fetchone()
+        if row is None:  # the queued job already carries MAX_COALESCED requests
+            (job_id,) = db.execute(_QUEUED_JOB, (command.dedupe_key,)).fetchone()
+            return "ignored", int(job_id)
+        return ("queued" if row[1] == 1 else "coalesced"), int(row[0])
 
     def _job_values(self, command: Command, now: float) -> tuple[object, ...]:
         text = command.to_json()
         return (
             command.kind, command.repo, command.number, command.installation_id,
             command.delivery_id, command.dedupe_key, command.lock_key, f"[{text}]",
-            self.max_attempts, now, now, now, text, now,
+            self.max_attempts, now, now, now, text, now, MAX_COALESCED,
         )  # fmt: skip
 
     def _connection(self) -> sqlite3.Connection:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine
@@ -103,12 +104,13 @@ def create_app(
         try:
             queue = await state.get_queue()
             await queue.store.ping()
-        except StoreError as exc:
-            return JSONResponse({"status": "unavailable", "error": str(exc)}, status_code=503)
+        except StoreError as exc:  # the driver's words name hosts and paths: operators only
+            said = {"error": str(exc)} if is_operator(request, settings) else {}
+            return JSONResponse({"status": "unavailable", **said}, status_code=503)
         return JSONResponse({"status": "ready"})
 
     async def index(request: Request) -> Response:
-        return HTMLResponse(home.render(settings))
+        return HTMLResponse(home.render(settings, operator=is_operator(request, settings)))
 
     routes = [
         Route("/webhooks/github", github_webhook, methods=["POST"]),
@@ -119,11 +121,22 @@ def create_app(
     return Starlette(routes=routes, lifespan=_lifespan(state, background))
 
 
+def is_operator(request: Request, settings: Settings) -> bool:
+    """Whether the request carries `Authorization: Bearer HONK_DASHBOARD_TOKEN`."""
+    token = settings.dashboard_token
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if token is None or scheme.lower() != "bearer" or not given:
+        return False
+    return hmac.compare_digest(given.strip().encode(), token.reveal().encode())
+
+
 def _lifespan(
     state: AppState, background: Background | None
 ) -> Callable[[Starlette], contextlib.AbstractAsyncContextManager[None]]:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if missing := home.missing_settings(state.settings):  # the page says it to operators
+            log.warning("Honk is not configured yet; missing: %s", ", ".join(missing))
         with contextlib.suppress(StoreError):
             await state.get_queue()
         stop = asyncio.Event()

@@ -115,6 +115,7 @@ class SmartHTTPRemote:
         self.root = root
         self.expected = "basic " + base64.b64encode(f"x-access-token:{token}".encode()).decode()
         self.requests: list[RecordedRequest] = []
+        self.fail_pushes = 0  # answer this many pushes 502, like a GitHub hiccup
         self.port = 0
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
@@ -162,6 +163,9 @@ class SmartHTTPRemote:
                 b'HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm="fake"\r\n'
                 b"Content-Length: 0\r\n\r\n"
             )
+        if self.fail_pushes and request.target.split("?")[0].endswith("/git-receive-pack"):
+            self.fail_pushes -= 1
+            return b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n"
         return await self._run_backend(request)
 
     async def _run_backend(self, request: _Request) -> bytes:

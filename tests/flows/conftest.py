@@ -1,13 +1,26 @@
-"""Flow test fixtures: `needs_sandbox` skips (or fails under CI=true) without a real sandbox."""
+"""Flow test fixtures: `needs_sandbox` skips (or fails under CI=true) without a real sandbox;
+`world` is the end-to-end world with `mona` as a writer."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from pathlib import Path
+
 import pytest
+import respx
 
 from tests.fakes.sandbox_probe import probed_sandbox
+from tests.flows.world import World, open_world
 
 
 @pytest.fixture
 def needs_sandbox() -> None:
     """Use with `pytest.mark.usefixtures("needs_sandbox")` in modules that run the sandbox."""
     probed_sandbox("auto")
+
+
+@pytest.fixture
+async def world(tmp_path: Path, httpx2_mock: respx.Router) -> AsyncIterator[World]:
+    async with open_world(tmp_path, httpx2_mock) as world:
+        world.repo.set_permission("mona", "write")
+        yield world

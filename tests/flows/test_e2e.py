@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import respx
 from sqlalchemy import update
 
 from app.core import progress
@@ -24,7 +22,7 @@ from app.store.tables import jobs
 from app.worker import Worker
 from tests.fakes.anthropic_api import bash, text_block, tool_use_block
 from tests.fakes.git_remote import commit_to_remote
-from tests.flows.world import REPO, TEST_COMMAND, World, open_world, payload
+from tests.flows.world import REPO, TEST_COMMAND, World, payload
 
 FILES_BUGGY = "def add(a, b):\n    return a - b\n"
 
@@ -39,13 +37,6 @@ ANNOTATIONS = "list-annotations.actions-failure.constructed.json"
 JOB_LOG = "download-job-logs.actions-failure.constructed.txt"
 PR_LINKS = {"url": "x", "html_url": "y", "diff_url": "d", "patch_url": "p", "merged_at": None}
 SUMMARY = "Fix add() to add\n\nadd() subtracted its arguments. Tested: test_add passes."
-
-
-@pytest.fixture
-async def world(tmp_path: Path, httpx2_mock: respx.Router) -> AsyncIterator[World]:
-    async with open_world(tmp_path, httpx2_mock) as world:
-        world.repo.set_permission("mona", "write")
-        yield world
 
 
 def script_fix(world: World, summary: str = SUMMARY) -> None:

@@ -91,6 +91,7 @@ class World:
     queue: Queue
     http: httpx.AsyncClient
     worker: Worker
+    remote: SmartHTTPRemote
 
     async def deliver(
         self, event: str, payload: dict[str, Any], delivery_id: str | None = None
@@ -162,9 +163,8 @@ async def open_world(tmp: Path, router: respx.Router) -> AsyncIterator[World]:
         worker = Worker(queue, settings, services=Services(settings, queue, github=github))
         transport = httpx.ASGITransport(app=create_app(settings, store=store))
         async with httpx.AsyncClient(transport=transport, base_url="http://honk.test") as http:
-            yield World(
-                fake, repo, bare, ScriptedMessagesAPI(router), settings, queue, http, worker
-            )
+            model = ScriptedMessagesAPI(router)
+            yield World(fake, repo, bare, model, settings, queue, http, worker, remote)
         await store.close()
 
 

@@ -159,3 +159,18 @@ def test_which_transport_errors_are_retried(
 ) -> None:
     failure = RequestTimeout(cause) if isinstance(cause, httpx.TimeoutException) else None
     assert is_transient(failure or RequestError(cause), method) is transient
+
+
+async def test_a_post_answered_502_is_not_sent_again_blindly(gh: GitHubSession) -> None:
+    number = gh.repo.add_issue("Bug")
+    path = f"/repos/{REPO}/issues/{number}/comments"
+    gh.fake.fail_next("POST", path, 502, times=2)
+
+    with pytest.raises(GitHubError, match="502") as failed:
+        await gh.client.create_comment(number, "hello")
+
+    assert failed.value.status == 502 and failed.value.maybe_done
+    # One POST, one look for it, one more POST: never a POST straight after a 502.
+    methods = [r.method for r in gh.fake.requests if r.path.startswith(path)]
+    assert methods == ["POST", "GET", "POST"]
+    assert gh.sleep.waits == []

@@ -114,3 +114,28 @@ async def test_edit_comment_sends_only_the_body(gh: GitHubSession) -> None:
     [edit] = gh.fake.requests_to("PATCH", f"/repos/{REPO}/issues/comments/{comment}")
     assert edit.json == {"body": "second"}
     assert gh.repo.comments[comment].body == "second"
+
+
+async def test_a_comment_posted_behind_a_502_is_found_not_posted_again(gh: GitHubSession) -> None:
+    number = gh.repo.add_issue("Bug")
+    path = f"/repos/{REPO}/issues/{number}/comments"
+    gh.fake.fail_next("POST", path, 502, after=True)  # GitHub made it; the answer was lost
+
+    made = await gh.client.create_comment(number, "Honk is stopping job 3.")
+
+    assert len(gh.fake.requests_to("POST", path)) == 1  # looked, found, not posted again
+    assert [c.id for c in gh.repo.comments.values() if c.number == number] == [made]
+
+
+async def test_a_comment_refused_with_a_502_is_posted_once_more_after_looking(
+    gh: GitHubSession,
+) -> None:
+    number = gh.repo.add_issue("Bug")
+    path = f"/repos/{REPO}/issues/{number}/comments"
+    gh.fake.fail_next("POST", path, 502)  # nothing was made
+
+    made = await gh.client.create_comment(number, "Honk is stopping job 3.")
+
+    methods = [r.method for r in gh.fake.requests if r.path.startswith(path)]
+    assert methods == ["POST", "GET", "POST"]
+    assert gh.repo.comments[made].body == "Honk is stopping job 3."

@@ -12,6 +12,7 @@ from sqlalchemy import func, select, text, update
 from app.core.commands import LIGHT_KINDS, Command, JobKind
 from app.core.errors import LeaseLost, QueueError
 from app.store.engine import Store
+from app.store.jobs import MAX_COALESCED
 from app.store.queue import Job, Queue
 from app.store.tables import deliveries, jobs
 from tests.conftest import Database, ManualClock, StoreOpener
@@ -105,6 +106,23 @@ async def test_two_deliveries_for_one_queued_job_coalesce_with_both_commands(
     async with store.transaction() as conn:
         rows = (await conn.execute(select(deliveries.c.outcome, deliveries.c.job_id))).all()
     assert sorted(rows) == [("coalesced", job_id), ("queued", job_id)]
+
+
+async def test_coalescing_stops_at_the_cap_and_says_so(queue: Queue, store: Store) -> None:
+    answers = [
+        await queue.accept_delivery(
+            f"d-{i}", "issue_comment", "created", command(delivery=f"d-{i}")
+        )
+        for i in range(MAX_COALESCED + 2)
+    ]
+    job_id = answers[0][1]
+    assert [outcome for outcome, _ in answers] == (
+        ["queued"] + ["coalesced"] * (MAX_COALESCED - 1) + ["ignored"] * 2
+    )
+    assert {found for _, found in answers} == {job_id}
+    job = await queue.get(job_id or 0)
+    assert job is not None and len(job.commands) == MAX_COALESCED
+    assert job.commands[-1].delivery_id == f"d-{MAX_COALESCED - 1}"
 
 
 @pytest.mark.parametrize(
@@ -351,6 +369,25 @@ async def test_a_retry_joins_a_newer_queued_job_for_the_same_target(queue: Queue
     assert failed.error == f"boom; the retry joined queued job {queued_id}"
     queued = await queue.get(queued_id)
     assert queued is not None and queued.commands == (first, later)
+
+
+async def test_the_checkpoint_and_the_spend_outlive_a_failed_attempt(
+    queue: Queue, clock: ManualClock
+) -> None:
+    await queue.enqueue(command())
+    first = await claimed(queue)
+    await queue.set_cost(first.id, 0.75)
+    await queue.set_checkpoint(first.id, {"sha": "abc123", "changed": ["calc.py"]})
+    await queue.fail(first.id, "w1", "GitHub POST /pulls failed: 502")
+    clock.advance(3600)  # past the backoff
+
+    second = await claimed(queue, "w2")
+    await queue.complete(second.id, "w2", {"pr": 7})  # no cost reported: the spend stays
+
+    assert (second.attempts, second.cost_usd) == (2, 0.75)
+    assert second.checkpoint == {"sha": "abc123", "changed": ["calc.py"]}
+    done = await queue.get(second.id)
+    assert done is not None and (done.state, done.cost_usd) == ("succeeded", 0.75)
 
 
 async def test_complete_records_the_result_and_cost(queue: Queue, clock: ManualClock) -> None:

@@ -13,6 +13,7 @@ import pytest
 from app.core.commands import Command
 from app.core.errors import DatabaseUnavailable
 from app.store.engine import Store
+from app.store.jobs import MAX_COALESCED
 from app.store.queue import Queue
 from app.web.intake import Accepted, Intake
 
@@ -34,6 +35,9 @@ SCENARIOS: dict[str, list[Step]] = {
         ("d-2", replace(command(), number=None)),
     ],
     "duplicate of a coalesced one": [("d-1", command()), ("d-2", command()), ("d-2", command())],
+    "past the coalescing cap": [
+        (f"d-{i}", command(notes=str(i))) for i in range(MAX_COALESCED + 2)
+    ],
 }
 
 

@@ -19,6 +19,8 @@ from tests.fakes.deliveries import all_fixtures, delivery_headers, load_fixture,
 
 SECRET = "It's a Secret to Everybody"
 URL = "/webhooks/github"
+DASHBOARD_TOKEN = "dashboard-token-for-scripts"
+OPERATOR = {"Authorization": f"Bearer {DASHBOARD_TOKEN}"}
 
 
 @pytest.fixture
@@ -177,10 +179,39 @@ async def test_database_down_is_503_then_recovers(tmp_path: Path) -> None:
     assert ready.status_code == 503
 
 
+async def test_readiness_names_the_driver_error_only_to_an_operator(tmp_path: Path) -> None:
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the database directory should be")
+    settings = replace(
+        make_settings(tmp_path),
+        database_url=f"sqlite+aiosqlite:///{blocked}/x.db",
+        dashboard_token=Secret(DASHBOARD_TOKEN),
+    )
+    transport = httpx.ASGITransport(app=create_app(settings))
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        operator = await client.get("/readyz", headers=OPERATOR)
+        anyone = await client.get("/readyz")
+        wrong = await client.get("/readyz", headers={"Authorization": "Bearer nope"})
+
+    assert anyone.status_code == wrong.status_code == operator.status_code == 503
+    assert anyone.json() == wrong.json() == {"status": "unavailable"}
+    assert "cannot create the database directory" in operator.json()["error"]
+
+
 async def test_health_ready_and_home(client: httpx.AsyncClient) -> None:
     assert (await client.get("/healthz")).json() == {"status": "ok"}
     assert (await client.get("/readyz")).json() == {"status": "ready"}
     home = (await client.get("/")).text
+    assert "Honk" in home
+    for name in ("GITHUB_APP_ID", "GITHUB_PRIVATE_KEY", "ANTHROPIC_API_KEY"):
+        assert name not in home  # nothing about the secrets to someone unauthenticated
+
+
+async def test_the_home_page_lists_missing_settings_to_an_operator(tmp_path: Path) -> None:
+    settings = replace(make_settings(tmp_path), dashboard_token=Secret(DASHBOARD_TOKEN))
+    transport = httpx.ASGITransport(app=create_app(settings))
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        home = (await client.get("/", headers=OPERATOR)).text
     for name in ("GITHUB_APP_ID", "GITHUB_PRIVATE_KEY", "ANTHROPIC_API_KEY"):
         assert name in home
 

@@ -84,6 +84,7 @@ class Failure:
     body: Any
     headers: dict[str, str]
     times: int
+    after: bool = False  # True: the request takes effect, then the answer is the failure
 
     def matches(self, method: str, path: str) -> bool:
         return method == self.method and re.fullmatch(self.path_pattern, path) is not None
@@ -142,10 +143,13 @@ class FakeGitHub:
         body: Any = None,
         headers: dict[str, str] | None = None,
         times: int = 1,
+        after: bool = False,
     ) -> None:
-        """Answer the next `times` matching requests with `status` (GitHub's error shape)."""
+        """Answer the next `times` matching requests with `status` (GitHub's error shape);
+        `after`: the request is carried out first (a 502 from a proxy after GitHub acted)."""
         answer = body if body is not None else bodies.error_body(status, "Server Error")
-        self.failures.append(Failure(method, path_pattern, status, answer, headers or {}, times))
+        failure = Failure(method, path_pattern, status, answer, headers or {}, times, after)
+        self.failures.append(failure)
 
     def rate_limit_next(self, method: str, path_pattern: str, reset_in: int) -> None:
         """A primary rate limit (403, x-ratelimit-remaining: 0) resetting in `reset_in` s."""
@@ -176,7 +180,11 @@ class FakeGitHub:
     def _endpoint(self, handler: Handler, auth: str) -> Endpoint:
         async def run(request: Request) -> Response:
             try:
-                response = handler(await self._begin(request, auth))
+                call = await self._begin(request, auth)
+                response = handler(call)
+                path = request.url.path.removeprefix(request.app.state.prefix) or "/"
+                if (late := self._failure(request.method, path, after=True)) is not None:
+                    raise late
             except Problem as problem:
                 return JSONResponse(problem.body, problem.status, headers=problem.headers)
             if request.method == "GET":  # like GitHub: a client with an HTTP cache would keep it
@@ -199,11 +207,16 @@ class FakeGitHub:
         if payload is ValueError:
             raise Problem(400, bodies.error_body(400, "Problems parsing JSON"))
         token = self._authenticate(request.headers.get("authorization", ""), auth)
-        for failure in self.failures:
-            if failure.times > 0 and failure.matches(request.method, path):
-                failure.times -= 1
-                raise Problem(failure.status, failure.body, failure.headers)
+        if (early := self._failure(request.method, path, after=False)) is not None:
+            raise early
         return Call(self, request, payload, token)
+
+    def _failure(self, method: str, path: str, *, after: bool) -> Problem | None:
+        for failure in self.failures:
+            if failure.after == after and failure.times > 0 and failure.matches(method, path):
+                failure.times -= 1
+                return Problem(failure.status, failure.body, failure.headers)
+        return None
 
     def _authenticate(self, header: str, auth: str) -> MintedToken | None:
         scheme, _, credential = header.partition(" ")

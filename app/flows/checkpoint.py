@@ -1,0 +1,86 @@
+"""The agent's finished work, kept in the job's row: a retry publishes it, never reruns the agent.
+
+Written once the agent's commit exists (before the push, `pushed` false) and again once it is
+pushed (or when there was nothing to push). A later attempt of the same job (after a GitHub or
+database failure) finds it: an unpushed commit is pushed from the repository cache, a pushed
+one goes straight to publishing (the PR, the replies and the last word, each made at most once).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from app.agent.loop import AgentResult
+from app.agent.model import Usage
+from app.core.model_text import fence
+
+TEST_OUTPUT_CHARS = 3000
+
+
+@dataclass(frozen=True)
+class RepoTests:
+    """The repository's own test command, run after the agent, and how it went."""
+
+    command: str
+    passed: bool
+    output: str
+
+    def describe(self) -> str:
+        verdict = "passed" if self.passed else "FAILED"
+        return f"`{self.command}` {verdict}.\n\n{fence(self.output[-TEST_OUTPUT_CHARS:])}"
+
+
+@dataclass(frozen=True)
+class WorkResult:
+    agent: AgentResult
+    sha: str | None  # the agent's commit; None when the agent changed nothing
+    changed: tuple[str, ...]
+    tests: RepoTests | None
+
+
+def checkpoint_of(work: WorkResult, *, pushed: bool) -> dict[str, Any]:
+    """The work as JSON-ready values."""
+    agent, tests = work.agent, work.tests
+    return {
+        "pushed": pushed,
+        "sha": work.sha,
+        "changed": list(work.changed),
+        "tests": None if tests is None else [tests.command, tests.passed, tests.output],
+        "agent": {
+            "status": agent.status,
+            "summary": agent.summary,
+            "turns": agent.turns,
+            "usage": [
+                agent.usage.input_tokens,
+                agent.usage.output_tokens,
+                agent.usage.cache_creation_input_tokens,
+                agent.usage.cache_read_input_tokens,
+            ],
+            "cost_usd": agent.cost_usd,
+            "transcript": str(agent.transcript),
+            "reason": agent.reason,
+        },
+    }
+
+
+def restored(saved: dict[str, Any]) -> WorkResult:
+    """The work a `checkpoint_of` describes."""
+    agent = saved["agent"]
+    result = AgentResult(
+        status=agent["status"],
+        summary=agent["summary"],
+        turns=int(agent["turns"]),
+        usage=Usage(*(int(count) for count in agent["usage"])),
+        cost_usd=float(agent["cost_usd"]),
+        transcript=Path(agent["transcript"]),
+        reason=agent["reason"],
+    )
+    tests = saved["tests"]
+    return WorkResult(
+        agent=result,
+        sha=saved["sha"],
+        changed=tuple(saved["changed"]),
+        tests=None if tests is None else RepoTests(tests[0], bool(tests[1]), tests[2]),
+    )
