@@ -1,8 +1,7 @@
-"""The pieces of a sandbox's command line: read-only mounts, binds, prlimit limits, environment."""
+"""The pieces of a sandbox's command line: binds, prlimit limits, environment."""
 
 from __future__ import annotations
 
-import os
 import resource
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -14,10 +13,6 @@ SANDBOX_ID = "1000"  # the host user maps to it: the worktree looks owned by the
 SANDBOX_TMP = "/tmp"  # noqa: S108 - inside the sandbox: a private tmpfs
 SANDBOX_HOME = f"{SANDBOX_TMP}/home"
 SANDBOX_PATH = "/usr/local/bin:/usr/bin:/bin"
-SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
-HIDDEN_SYSTEM_FILES = ("/etc/shadow", "/etc/shadow-", "/etc/gshadow", "/etc/gshadow-")
-HIDDEN_SYSTEM_DIRS = ("/etc/ssl/private",)
-RESOLVER_DIR = "/run/systemd/resolve"
 MIB = 1024 * 1024
 
 
@@ -71,24 +66,6 @@ def prlimit_args(limits: SandboxLimits) -> list[str]:
 def _within_hard_limit(kind: int, value: int) -> int:
     hard = resource.getrlimit(kind)[1]
     return value if hard == resource.RLIM_INFINITY else min(value, hard)
-
-
-def system_mounts(network: bool) -> list[str]:
-    """The host's system read-only (symlinked top-level dirs stay symlinks, secrets hidden)."""
-    mounts = ["--dev", "/dev"]
-    for name in SYSTEM_DIRS:
-        path = Path(name)
-        if path.is_symlink():
-            mounts += ["--symlink", os.readlink(path), name]
-        elif path.is_dir():
-            mounts += ["--ro-bind", name, name]
-    for name in filter(os.path.isfile, HIDDEN_SYSTEM_FILES):
-        mounts += ["--ro-bind", "/dev/null", name]  # host root's shadow would be readable
-    for name in filter(os.path.isdir, HIDDEN_SYSTEM_DIRS):
-        mounts += ["--tmpfs", name]
-    if network:
-        mounts += ["--ro-bind-try", RESOLVER_DIR, RESOLVER_DIR]
-    return mounts
 
 
 def bind_args(binds: Sequence[Bind]) -> list[str]:

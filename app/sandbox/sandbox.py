@@ -2,9 +2,10 @@
 
 Profiles, probed at start-up by running `true` for real:
 - `bwrap-full`: user, PID, network, IPC, UTS and cgroup namespaces, a fresh /proc.
-- `bwrap-weak`: for hosts that forbid the PID namespace or a fresh /proc: user, network, IPC and
-  UTS namespaces, the host's /proc read-only (the user namespace keeps other processes' environ
-  unreadable), no `--new-session` so that the process group still reaches every process.
+- `bwrap-weak`: for hosts (containers) that forbid mounting a fresh /proc: the same namespaces,
+  its own PID namespace included, with a tmpfs /proc holding a few harmless host files (cpuinfo,
+  meminfo, ...): a command never sees nor signals a host process, but `/proc/self` and
+  `/dev/fd` are missing. `HONK_SANDBOX=bwrap-full` refuses this profile.
 - `none`: NOT isolation. Commands run directly on the host with a cleared environment, prlimit
   and timeouts only; chosen only by `HONK_SANDBOX=none`.
 
@@ -44,8 +45,8 @@ from app.sandbox.args import (
     existing_dir,
     prlimit_args,
     sandbox_env,
-    system_mounts,
 )
+from app.sandbox.exposure import system_mounts
 from app.sandbox.output_cap import OutputCap, truncate_middle
 from app.sandbox.pids_cgroup import PidsCgroup, find_pids_cgroup
 from app.sandbox.process import SandboxProcess, start_process
@@ -61,9 +62,21 @@ __all__ = [
     "truncate_middle",
 ]
 
+BwrapProfile = Literal["bwrap-full", "bwrap-weak"]
 Profile = Literal["bwrap-full", "bwrap-weak", "none"]
 ProcessCap = Literal["cgroup", "rlimit", "none"]
 
+# The weak profile's /proc: a tmpfs with a few harmless host files, no process directories.
+WEAK_PROC_FILES = ("cpuinfo", "meminfo", "loadavg", "uptime", "version", "filesystems", "stat")
+WEAK_PROC = [
+    "--tmpfs",
+    "/proc",
+    *[
+        arg
+        for name in WEAK_PROC_FILES
+        for arg in ("--ro-bind-try", f"/proc/{name}", f"/proc/{name}")
+    ],
+]
 PROBE_TIMEOUT = 30.0
 NOT_INSTALLED = "bubblewrap cannot run here: `bwrap` is not installed (package bubblewrap)"
 UNAVAILABLE_HELP = (
@@ -72,8 +85,8 @@ UNAVAILABLE_HELP = (
 )
 PROFILE_TEXT: dict[Profile, str] = {
     "bwrap-full": "bubblewrap (full): user, PID, network, IPC and UTS namespaces, fresh /proc",
-    "bwrap-weak": "bubblewrap (weak: no PID namespace; host /proc read-only): user, network, "
-    "IPC and UTS namespaces",
+    "bwrap-weak": "bubblewrap (weak: no /proc of its own, a tmpfs instead): user, PID, "
+    "network, IPC and UTS namespaces",
     "none": "NO SANDBOX (HONK_SANDBOX=none): commands run on the host with a cleared "
     "environment, prlimit and timeouts only; no file system or network isolation",
 }
@@ -110,7 +123,10 @@ class Sandbox:
         if shutil.which("bwrap") is None:
             raise SandboxUnavailable(f"{NOT_INSTALLED}. {UNAVAILABLE_HELP}")
         errors: list[str] = []
-        for profile in ("bwrap-full", "bwrap-weak"):
+        profiles: list[BwrapProfile] = ["bwrap-full"]
+        if mode != "bwrap-full":  # HONK_SANDBOX=bwrap-full refuses the weak profile
+            profiles.append("bwrap-weak")
+        for profile in profiles:
             try:
                 return cls.require(profile)
             except SandboxUnavailable as exc:
@@ -118,7 +134,7 @@ class Sandbox:
         raise SandboxUnavailable(" | ".join(errors) + f". {UNAVAILABLE_HELP}")
 
     @classmethod
-    def require(cls, profile: Literal["bwrap-full", "bwrap-weak"]) -> Sandbox:
+    def require(cls, profile: BwrapProfile) -> Sandbox:
         """This exact bubblewrap profile, after running `true` in it; else SandboxUnavailable."""
         bwrap = shutil.which("bwrap")
         if bwrap is None:
@@ -223,8 +239,8 @@ class Sandbox:
             share = ["--share-net"] if network else []
             return ["--unshare-all", *share, *identity, "--new-session", "--proc", "/proc"]
         unshare_net = [] if network else ["--unshare-net"]
-        namespaces = ["--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", *unshare_net]
-        return [*namespaces, *identity, "--ro-bind", "/proc", "/proc"]
+        namespaces = ["--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
+        return [*namespaces, *unshare_net, *identity, "--new-session", *WEAK_PROC]
 
     def _try_true(self) -> str | None:
         with tempfile.TemporaryDirectory(prefix="honk-probe-") as root:
