@@ -18,7 +18,7 @@ MIB = 1024 * 1024
 
 @dataclass(frozen=True)
 class SandboxLimits:
-    """Per-command limits applied with prlimit and a wall-clock timeout."""
+    """Per-command limits: prlimit, cgroups, tmpfs and disk sizes, a wall-clock timeout."""
 
     memory_mb: int = 4096
     processes: int = 512
@@ -27,6 +27,8 @@ class SandboxLimits:
     open_files: int = 4096
     command_timeout: float = 300.0
     output_chars: int = 30_000
+    tmp_mb: int = 1024  # the private /tmp, $HOME included (a tmpfs of this size)
+    disk_mb: int = 8192  # the worktree and the other writable binds, together
 
 
 DEFAULT_LIMITS = SandboxLimits()
