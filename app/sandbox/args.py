@@ -51,7 +51,7 @@ def sandbox_env(extra: Mapping[str, str] | None, home: str) -> dict[str, str]:
 
 
 def prlimit_args(limits: SandboxLimits) -> list[str]:
-    """prlimit's options (soft = hard, so the command cannot raise them back)."""
+    """prlimit's options (soft = hard, so the command cannot raise them back; CPU: see below)."""
     values = {
         "as": (resource.RLIMIT_AS, limits.memory_mb * MIB),
         "nproc": (resource.RLIMIT_NPROC, limits.processes),
@@ -62,6 +62,8 @@ def prlimit_args(limits: SandboxLimits) -> list[str]:
     options = [
         f"--{name}={_within_hard_limit(kind, value)}" for name, (kind, value) in values.items()
     ]
+    # CPU: SIGXCPU at the limit (a clear exit, 128+24), SIGKILL a second later if it is caught.
+    options[3] += f":{_within_hard_limit(resource.RLIMIT_CPU, limits.cpu_seconds + 1)}"
     return ["prlimit", *options, "--"]
 
 

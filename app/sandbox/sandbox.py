@@ -57,6 +57,7 @@ from app.sandbox.process import SandboxProcess, start_process
 __all__ = [
     "DEFAULT_LIMITS",
     "Bind",
+    "BwrapProfile",
     "CommandResult",
     "ProcessCap",
     "Profile",

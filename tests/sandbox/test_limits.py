@@ -90,6 +90,16 @@ async def test_the_shell_notes_a_limit_and_keeps_going(sandbox: Sandbox, root: P
         assert (await shell.run("rm f* big; echo fine")).output == "fine\n"
 
 
+async def test_a_cpu_hog_stops_at_the_cpu_limit_and_says_so(
+    any_sandbox: Sandbox, root: Path
+) -> None:
+    limits = SandboxLimits(cpu_seconds=1)
+    command = "python3 -c 'while True: pass'"
+    result = await any_sandbox.run(root, command, timeout=TIMEOUT, limits=limits)
+    assert result.exit_code == 128 + 24  # SIGXCPU: not a bare SIGKILL
+    assert "[CPU time limit hit: 1 s per process]" in result.output
+
+
 @pytest.mark.parametrize(
     ("code", "output", "oom", "used", "expected"),
     [
