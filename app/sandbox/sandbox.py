@@ -15,9 +15,14 @@ cgroup is writable (v1, or v2 with `pids` delegated) every sandbox gets its own 
 `pids.max = limits.processes`. For a non-root host user, prlimit's `--nproc` counts per user
 namespace, so each bwrap sandbox is capped on its own.
 
-The pieces live in sibling modules: app.sandbox.args (mounts, limits, environment),
-app.sandbox.process (a started process and killing all it started), app.sandbox.cgroups,
-app.sandbox.output_cap; app.sandbox.shell keeps a bash open in a sandbox across commands.
+Memory is capped for the whole command tree by a memory cgroup where the host lets Honk create
+one (else RLIMIT_AS per process); disk by a sized /tmp and a watched worktree (app.sandbox.disk).
+
+The pieces live in sibling modules: app.sandbox.args (binds, limits, environment),
+app.sandbox.exposure (what of the host is shown: /etc as an allow-list), app.sandbox.process
+(a started process and killing all it started), app.sandbox.cgroups, app.sandbox.disk,
+app.sandbox.limit_notes, app.sandbox.output_cap; app.sandbox.shell keeps a bash open in a
+sandbox across commands.
 """
 
 from __future__ import annotations
