@@ -135,9 +135,11 @@ def format_jobs(rows: Sequence[dict[str, object]]) -> str:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from app.flows.local_run import LocalRun, run_local
+    from app.process import refuse_secrets_the_sandbox_shows
 
     if args.max_usd is not None and not args.max_usd > 0:
         raise ConfigError("--max-usd must be greater than 0")
+    refuse_secrets_the_sandbox_shows(settings)
     request = LocalRun(repo=args.repo, task=args.task, model=args.model, max_usd=args.max_usd)
     return asyncio.run(run_local(settings, request, sys.stdout))
 

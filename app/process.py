@@ -5,15 +5,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
+from collections.abc import Mapping
+from pathlib import Path
 
 from starlette.applications import Starlette
 
 from app.core.commands import LIGHT_KINDS
-from app.core.config import Settings
-from app.core.errors import SandboxUnavailable, StoreError
+from app.core.config import Settings, read_env_file
+from app.core.errors import ConfigError, SandboxUnavailable, StoreError
 from app.flows.chores import light_lane_chores
 from app.flows.services import Services
+from app.sandbox.exposure import sandbox_shows
 from app.sandbox.sandbox import Sandbox
 from app.store.engine import Store
 from app.store.queue import Queue
@@ -23,8 +27,52 @@ from app.worker import Worker, run_workers
 log = logging.getLogger("honk.process")
 
 
+ENV_FILE = Path(".env")  # the file Settings.from_env() reads by default
+
+
+def refuse_secrets_the_sandbox_shows(
+    settings: Settings, environ: Mapping[str, str] | None = None, env_file: Path = ENV_FILE
+) -> None:
+    """ConfigError, naming the setting, when a sandbox would show one of Honk's secrets.
+
+    (With HONK_SANDBOX=none commands see the whole host anyway: nothing is checked.)"""
+    if settings.sandbox == "none":
+        return
+    for name, path in _secret_paths(settings, os.environ if environ is None else environ, env_file):
+        if sandbox_shows(path):
+            raise ConfigError(
+                f"{name} resolves to {path.expanduser().resolve()}, which the sandbox shows to "
+                "agent commands (system directories and the /etc allow-list); move it elsewhere"
+            )
+
+
+def _secret_paths(
+    settings: Settings, environ: Mapping[str, str], env_file: Path
+) -> list[tuple[str, Path]]:
+    paths = [("HONK_DATA_DIR", settings.data_dir)]
+    if env_file.is_file():
+        paths.append((f"the .env file read at start-up ({env_file})", env_file))
+    key = {**read_env_file(env_file), **environ}.get("GITHUB_PRIVATE_KEY_PATH", "").strip()
+    if key:
+        paths.append(("GITHUB_PRIVATE_KEY_PATH", Path(key)))
+    database = sqlite_file(settings.database_url)
+    if database is not None:
+        paths.append(("HONK_DATABASE_URL", database))
+    return paths
+
+
+def sqlite_file(database_url: str) -> Path | None:
+    """The file of a SQLite database URL (None for other databases and in-memory ones)."""
+    scheme, _, rest = database_url.partition(":///")
+    name = rest.split("?", 1)[0]
+    if not scheme.startswith("sqlite") or name in ("", ":memory:"):
+        return None
+    return Path(name)
+
+
 def log_sandbox(settings: Settings) -> None:
-    """Probe the sandbox at start-up and say what agent commands will run in (or why not)."""
+    """Refuse secrets a sandbox would show, probe the sandbox and say what commands run in."""
+    refuse_secrets_the_sandbox_shows(settings)
     try:
         log.info("sandbox ready", extra={"sandbox": Sandbox.probe(settings.sandbox).describe()})
     except SandboxUnavailable as exc:

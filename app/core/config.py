@@ -11,7 +11,7 @@ from typing import Any, Literal, TypeVar, cast
 
 from app.core.errors import ConfigError
 
-SandboxMode = Literal["auto", "bwrap", "none"]
+SandboxMode = Literal["auto", "bwrap", "bwrap-full", "none"]
 T = TypeVar("T")
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./.honk/honk.db"
@@ -237,9 +237,9 @@ def _database_url(raw: str) -> str:
 
 
 def _sandbox_mode(raw: str) -> SandboxMode:
-    if raw in ("auto", "bwrap", "none"):
+    if raw in ("auto", "bwrap", "bwrap-full", "none"):
         return cast(SandboxMode, raw)
-    raise ValueError(f"must be auto, bwrap or none, got {raw!r}")
+    raise ValueError(f"must be auto, bwrap, bwrap-full or none, got {raw!r}")
 
 
 def _branch_prefix(raw: str) -> str:

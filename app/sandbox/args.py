@@ -1,8 +1,7 @@
-"""The pieces of a sandbox's command line: read-only mounts, binds, prlimit limits, environment."""
+"""The pieces of a sandbox's command line: binds, prlimit limits, environment."""
 
 from __future__ import annotations
 
-import os
 import resource
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -14,16 +13,12 @@ SANDBOX_ID = "1000"  # the host user maps to it: the worktree looks owned by the
 SANDBOX_TMP = "/tmp"  # noqa: S108 - inside the sandbox: a private tmpfs
 SANDBOX_HOME = f"{SANDBOX_TMP}/home"
 SANDBOX_PATH = "/usr/local/bin:/usr/bin:/bin"
-SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
-HIDDEN_SYSTEM_FILES = ("/etc/shadow", "/etc/shadow-", "/etc/gshadow", "/etc/gshadow-")
-HIDDEN_SYSTEM_DIRS = ("/etc/ssl/private",)
-RESOLVER_DIR = "/run/systemd/resolve"
 MIB = 1024 * 1024
 
 
 @dataclass(frozen=True)
 class SandboxLimits:
-    """Per-command limits applied with prlimit and a wall-clock timeout."""
+    """Per-command limits: prlimit, cgroups, tmpfs and disk sizes, a wall-clock timeout."""
 
     memory_mb: int = 4096
     processes: int = 512
@@ -32,6 +27,8 @@ class SandboxLimits:
     open_files: int = 4096
     command_timeout: float = 300.0
     output_chars: int = 30_000
+    tmp_mb: int = 1024  # the private /tmp, $HOME included (a tmpfs of this size)
+    disk_mb: int = 8192  # the worktree and the other writable binds, together
 
 
 DEFAULT_LIMITS = SandboxLimits()
@@ -54,7 +51,7 @@ def sandbox_env(extra: Mapping[str, str] | None, home: str) -> dict[str, str]:
 
 
 def prlimit_args(limits: SandboxLimits) -> list[str]:
-    """prlimit's options (soft = hard, so the command cannot raise them back)."""
+    """prlimit's options (soft = hard, so the command cannot raise them back; CPU: see below)."""
     values = {
         "as": (resource.RLIMIT_AS, limits.memory_mb * MIB),
         "nproc": (resource.RLIMIT_NPROC, limits.processes),
@@ -65,30 +62,14 @@ def prlimit_args(limits: SandboxLimits) -> list[str]:
     options = [
         f"--{name}={_within_hard_limit(kind, value)}" for name, (kind, value) in values.items()
     ]
+    # CPU: SIGXCPU at the limit (a clear exit, 128+24), SIGKILL a second later if it is caught.
+    options[3] += f":{_within_hard_limit(resource.RLIMIT_CPU, limits.cpu_seconds + 1)}"
     return ["prlimit", *options, "--"]
 
 
 def _within_hard_limit(kind: int, value: int) -> int:
     hard = resource.getrlimit(kind)[1]
     return value if hard == resource.RLIM_INFINITY else min(value, hard)
-
-
-def system_mounts(network: bool) -> list[str]:
-    """The host's system read-only (symlinked top-level dirs stay symlinks, secrets hidden)."""
-    mounts = ["--dev", "/dev"]
-    for name in SYSTEM_DIRS:
-        path = Path(name)
-        if path.is_symlink():
-            mounts += ["--symlink", os.readlink(path), name]
-        elif path.is_dir():
-            mounts += ["--ro-bind", name, name]
-    for name in filter(os.path.isfile, HIDDEN_SYSTEM_FILES):
-        mounts += ["--ro-bind", "/dev/null", name]  # host root's shadow would be readable
-    for name in filter(os.path.isdir, HIDDEN_SYSTEM_DIRS):
-        mounts += ["--tmpfs", name]
-    if network:
-        mounts += ["--ro-bind-try", RESOLVER_DIR, RESOLVER_DIR]
-    return mounts
 
 
 def bind_args(binds: Sequence[Bind]) -> list[str]:

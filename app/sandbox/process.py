@@ -12,8 +12,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from app.core.errors import SandboxError
+from app.sandbox.cgroups import KILL_WAIT_SECONDS, POLL_SECONDS, CommandCgroup, read_or_empty
 from app.sandbox.output_cap import READ_CHUNK
-from app.sandbox.pids_cgroup import KILL_WAIT_SECONDS, POLL_SECONDS, PidsCgroup, read_or_empty
 
 logger = logging.getLogger(__name__)
 
@@ -67,13 +67,14 @@ class SandboxProcess:
         self,
         process: asyncio.subprocess.Process,
         exited: asyncio.Event,
-        cgroup: PidsCgroup | None,
+        cgroup: CommandCgroup | None,
         home: Path | None,
     ) -> None:
         self.process = process
         self.exited = exited
         self.cgroup = cgroup
         self.home = home
+        self.oom_kills = 0  # read from the memory cgroup when closing, before it goes
 
     @property
     def stdout(self) -> asyncio.StreamReader:
@@ -131,6 +132,7 @@ class SandboxProcess:
             await asyncio.wait_for(reader, KILL_WAIT_SECONDS)
         except TimeoutError:
             logger.warning("the sandbox's output stayed open after all its processes died")
+        self.oom_kills = self.cgroup.oom_kills() if self.cgroup else 0
         await _clean_up(self.cgroup, self.home)
 
 
@@ -144,7 +146,7 @@ async def start_process(
     *,
     cwd: Path,
     env: Mapping[str, str],
-    cgroup: PidsCgroup | None,
+    cgroup: CommandCgroup | None,
     home: Path | None,
     interactive: bool,
 ) -> SandboxProcess:
@@ -172,7 +174,7 @@ async def start_process(
     return SandboxProcess(process, protocol.exited, cgroup, home)
 
 
-async def _clean_up(cgroup: PidsCgroup | None, home: Path | None) -> None:
+async def _clean_up(cgroup: CommandCgroup | None, home: Path | None) -> None:
     if cgroup is not None:
         await cgroup.remove()
     if home is not None:

@@ -11,8 +11,11 @@ from pathlib import Path
 from types import TracebackType
 
 from app.core.errors import SandboxError, ToolError
+from app.sandbox.args import MIB
+from app.sandbox.cgroups import KILL_WAIT_SECONDS
+from app.sandbox.disk import disk_exceeded, disk_usage, writable_paths
+from app.sandbox.limit_notes import disk_note, limit_notes
 from app.sandbox.output_cap import READ_CHUNK, OutputCap
-from app.sandbox.pids_cgroup import KILL_WAIT_SECONDS
 from app.sandbox.process import SandboxProcess
 from app.sandbox.sandbox import DEFAULT_LIMITS, Bind, CommandResult, Sandbox, SandboxLimits
 
@@ -133,35 +136,54 @@ class ShellSession:
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             process.stdin.write(command.encode() + b"\0")
             await process.stdin.drain()
+        oom_before = _oom_kills(process)
+        writable = writable_paths(self._root, self._binds)
+        watch = asyncio.create_task(disk_exceeded(writable, self._limits.disk_mb * MIB))
         reading = asyncio.create_task(self._read_to_sentinel(process, output))
         try:
-            code = await self._wait_for_sentinel(process, reading, timeout)
+            code = await self._wait_for_sentinel(process, reading, timeout, watch)
         except asyncio.CancelledError:
             await self._stop()  # the caller gave up: nothing of the command may keep running
             raise
         except TimeoutError:
             output.add(self._pending)
             await self._start()
+            if watch.done():
+                reason = f"{disk_note(self._limits, watch.result())}; the shell was restarted"
+                return _ended(output, reason, None, timed_out=False)
             reason = f"command timed out after {timeout:g}s; the shell was restarted"
             return _ended(output, reason, None, timed_out=True)
+        finally:
+            watch.cancel()
+        notes = await self._limit_notes(process, code, output, oom_before)
         if code is None:
             await self._stop()
             self._shell_lost = True
             reason = f"the shell exited (code {process.exit_code}); the next command starts anew"
-            return _ended(output, reason, process.exit_code, timed_out=False)
+            return _ended(output, reason, process.exit_code, timed_out=False, notes=notes)
         text, truncated = output.render()
-        return CommandResult(text, code, truncated=truncated)
+        return CommandResult(text + notes, code, truncated=truncated)
+
+    async def _limit_notes(
+        self, process: SandboxProcess, code: int | None, output: OutputCap, oom_before: int
+    ) -> str:
+        used = await asyncio.to_thread(disk_usage, writable_paths(self._root, self._binds))
+        oom_kills = _oom_kills(process) - oom_before
+        text, _ = output.render()
+        return limit_notes(self._limits, code, text, oom_kills=oom_kills, disk_used=used)
 
     @staticmethod
     async def _wait_for_sentinel(
         process: SandboxProcess,
         reading: asyncio.Task[int | None],
         timeout: float,  # noqa: ASYNC109 - the command's wall clock
+        watch: asyncio.Task[int],
     ) -> int | None:
-        """The command's exit code, or None if the shell ended; TimeoutError after `timeout`."""
+        """The command's exit code, or None if the shell ended; TimeoutError after `timeout`
+        (or once `watch`, the disk watcher, has found the disk limit passed)."""
         ended = asyncio.create_task(process.wait())
         done, _ = await asyncio.wait(
-            {reading, ended}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+            {reading, ended, watch}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
         )
         ended.cancel()
         if reading in done:
@@ -201,7 +223,13 @@ class ShellSession:
             self._pending += chunk
 
 
-def _ended(output: OutputCap, reason: str, code: int | None, *, timed_out: bool) -> CommandResult:
+def _ended(
+    output: OutputCap, reason: str, code: int | None, *, timed_out: bool, notes: str = ""
+) -> CommandResult:
     text, truncated = output.render()
-    note = f"\n[{reason}: {RESET}]"
+    note = f"{notes}\n[{reason}: {RESET}]"
     return CommandResult(text + note, code, timed_out=timed_out, truncated=truncated)
+
+
+def _oom_kills(process: SandboxProcess) -> int:
+    return process.cgroup.oom_kills() if process.cgroup else 0

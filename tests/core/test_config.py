@@ -37,6 +37,7 @@ def test_defaults_need_nothing() -> None:
         ("HONK_PORT", "8080", "port", 8080),
         ("HONK_WORKERS", "0", "workers", 0),
         ("HONK_SANDBOX", "none", "sandbox", "none"),
+        ("HONK_SANDBOX", "bwrap-full", "sandbox", "bwrap-full"),
         ("HONK_MAX_USD", "0.5", "max_usd", 0.5),
         (
             "HONK_DATABASE_URL",

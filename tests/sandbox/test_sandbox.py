@@ -7,6 +7,7 @@ missing sandbox fails them.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import secrets
 import subprocess
@@ -133,6 +134,47 @@ def test_a_host_that_forbids_the_full_profile_gets_the_weak_one(
     sandbox = Sandbox.probe("auto")
     assert sandbox.profile == "bwrap-weak"
     assert "weak" in sandbox.describe()
+
+
+def test_mode_bwrap_full_refuses_the_weak_profile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert Sandbox.probe("bwrap-full").profile == "bwrap-full" if _full_runs() else True
+    real = sandbox_for("bwrap-weak").bwrap
+    _fake_bwrap(tmp_path / "bin", NO_FULL_PROFILE_BWRAP.format(bwrap=real))
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    with pytest.raises(SandboxUnavailable, match="bwrap-full"):
+        Sandbox.probe("bwrap-full")
+
+
+def _full_runs() -> bool:
+    try:
+        Sandbox.require("bwrap-full")
+    except SandboxUnavailable:
+        return False
+    return True
+
+
+async def test_a_command_can_neither_signal_nor_see_host_processes(
+    sandbox: Sandbox, root: Path
+) -> None:
+    marker = f"1000.{secrets.randbelow(10**6):06d}"
+    bait = subprocess.Popen(["sleep", marker])
+    honk = os.getpid()
+    command = (
+        f"kill -0 {honk} && echo honk-signalable; kill -0 {bait.pid} && echo bait-signalable; "
+        f"cat /proc/{honk}/cmdline && echo honk-readable; "
+        f"{count_processes_with(marker)} -gt 0 ] && echo bait-seen; echo done"
+    )
+    try:
+        result = await sandbox.run(root, command, timeout=TIMEOUT)
+        assert bait.poll() is None  # still alive: nothing reached it
+    finally:
+        bait.kill()
+        bait.communicate()
+    assert result.output.rstrip().endswith("done"), result.output
+    for leak in ("honk-signalable", "bait-signalable", "honk-readable", "bait-seen", marker):
+        assert leak not in result.output, result.output
 
 
 async def test_secrets_of_honk_are_nowhere_inside(
@@ -344,11 +386,51 @@ async def test_a_fork_bomb_is_contained_and_the_host_is_fine(sandbox: Sandbox, r
 async def test_a_timeout_kills_every_process_it_started(any_sandbox: Sandbox, root: Path) -> None:
     marker = f"1000.{secrets.randbelow(10**6):06d}"
     command = f"sleep {marker} & setsid sleep {marker} & sleep {marker}"
-    if any_sandbox.profile == "bwrap-full" or any_sandbox.process_cap == "cgroup":
+    if any_sandbox.profile != "none" or any_sandbox.process_cap == "cgroup":
         command = f"(setsid sleep {marker} &); {command}"  # a daemon too: pid ns / cgroup get it
     result = await any_sandbox.run(root, command, timeout=1)
     assert result.timed_out and result.exit_code is None
     assert "timed out after 1s" in result.output
+    assert host_processes_with(marker) == []
+
+
+def count_processes_with(marker: str) -> str:
+    """Shell that opens a `[ N` test, N being the processes whose command line holds `marker`.
+
+    (The marker is spelled in two halves, so this shell's own command line does not hold it.)"""
+    half = len(marker) // 2
+    count = (
+        f"n=0; m='{marker[:half]}''{marker[half:]}'; for f in /proc/[0-9]*/cmdline; do "
+        'case "$(tr "\\0" " " 2>/dev/null < "$f")" in *"$m"*) n=$((n+1));; esac; done'
+    )
+    return f'{count}; [ "$n"'
+
+
+# A setsid daemon, a double fork, a double fork through two sessions; each touches a file once up.
+DAEMONS = (
+    "setsid sh -c 'touch .d1; exec sleep {m}' & "
+    "(sh -c '(touch .d2; exec sleep {m}) &' &) & "
+    "(setsid sh -c 'setsid sh -c \"touch .d3; exec sleep {m}\" &' &)"
+)
+DAEMONS_UP = "until [ -e .d1 ] && [ -e .d2 ] && [ -e .d3 ]; do sleep 0.01; done; rm .d?"
+
+
+@pytest.mark.parametrize("cgroup", [True, False], ids=["pids-cgroup", "no-cgroup"])
+async def test_daemons_and_double_forks_die_with_the_command_on_bwrap_profiles(
+    sandbox: Sandbox, root: Path, cgroup: bool
+) -> None:
+    if not cgroup:
+        sandbox = dataclasses.replace(sandbox, pids_cgroup=None)  # the PID namespace alone
+    elif sandbox.pids_cgroup is None:
+        pytest.skip("this host has no writable pids cgroup")
+    marker = f"1000.{secrets.randbelow(10**6):06d}"
+    command = f"{DAEMONS.format(m=marker)}; {DAEMONS_UP}; echo started"
+    result = await sandbox.run(root, command, timeout=TIMEOUT)
+    assert result.output == "started\n", result.output
+    assert host_processes_with(marker) == []
+    command = f"{DAEMONS.format(m=marker)}; {DAEMONS_UP}; sleep {marker}"
+    timed = await sandbox.run(root, command, timeout=2)
+    assert timed.timed_out
     assert host_processes_with(marker) == []
 
 
