@@ -102,7 +102,13 @@ class EgressProxy:
                 await self._handle(reader, writer)
             except EgressRefused as exc:
                 self._refuse(writer, str(exc))
-            except (TimeoutError, OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
+            except (
+                TimeoutError,
+                OSError,
+                asyncio.IncompleteReadError,
+                asyncio.LimitOverrunError,
+                ValueError,
+            ):
                 pass
             finally:
                 with contextlib.suppress(Exception):
