@@ -15,7 +15,8 @@ HonkError
 ├── GitHubError                 the GitHub API refused or failed
 ├── WorkspaceError              a git operation failed
 ├── SandboxError                the sandbox cannot run a command
-│   └── SandboxUnavailable      bubblewrap cannot run here and HONK_SANDBOX=none was not set
+│   ├── SandboxUnavailable      bubblewrap cannot run here and HONK_SANDBOX=none was not set
+│   └── EgressRefused           a setup command's connection the egress policy refuses
 ├── ToolError                   a tool call the model made is invalid (returned as an observation)
 ├── ModelError                  the Messages API failed after retries
 │   └── ContextOverflow         the request no longer fits the model's context window
@@ -115,6 +116,10 @@ class SandboxError(HonkError):
 
 class SandboxUnavailable(SandboxError):
     """No usable sandbox and HONK_SANDBOX=none was not set on purpose."""
+
+
+class EgressRefused(SandboxError):
+    """A destination the setup egress policy refuses; the message says why."""
 
 
 class ToolError(HonkError):
