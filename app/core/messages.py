@@ -28,9 +28,11 @@ MAX_LISTED_CHANGES = 200  # files named in a PR body; the rest are counted
 REASON_CHARS = 20000  # a failure's reason in a last word
 
 
-def help_text(unknown: str | None = None, *, label: str = "honk") -> str:
+def help_text(
+    unknown: str | None = None, *, label: str = "honk", job_id: int | str | None = None
+) -> str:
     """Usage: every command and trigger; names the unknown word when there is one."""
-    lines = [marker("help")]
+    lines = [marker("help", job=job_id)]
     if unknown is not None:
         lines += [f"Honk does not know the command {code('/honk ' + unknown[:40])}.", ""]
     lines += [
@@ -114,25 +116,25 @@ def cancelled(by: str | None = None, *, job_id: int | str | None = None) -> str:
     return f"{marker('cancelled', job=job_id)}\nHonk stopped{job}{who}."
 
 
-def stop_ack(ids: Sequence[int | str]) -> str:
-    """Answer to `/honk stop` when there are jobs to cancel."""
+def stop_ack(ids: Sequence[int | str], *, job_id: int | str | None = None) -> str:
+    """Answer to `/honk stop` (job `job_id`) when there are jobs to cancel."""
     if not ids:
-        return nothing_to_stop()
+        return nothing_to_stop(job_id=job_id)
     listed = ", ".join(str(job_id) for job_id in ids)
     noun = "job" if len(ids) == 1 else "jobs"
     return (
-        f"{marker('stop')}\nHonk is stopping {noun} {listed}: the running command ends within "
-        "seconds, and nothing is pushed after it."
+        f"{marker('stop', job=job_id)}\nHonk is stopping {noun} {listed}: "
+        "the running command ends within seconds, and nothing is pushed after it."
     )
 
 
-def nothing_to_stop() -> str:
-    return f"{marker('stop')}\nHonk has no queued or running job here to stop."
+def nothing_to_stop(*, job_id: int | str | None = None) -> str:
+    return f"{marker('stop', job=job_id)}\nHonk has no queued or running job here to stop."
 
 
-def nothing_to_retry() -> str:
+def nothing_to_retry(*, job_id: int | str | None = None) -> str:
     text = "Honk has no earlier job here to retry. Comment `/honk fix` to start one."
-    return f"{marker('retry')}\n{text}"
+    return f"{marker('retry', job=job_id)}\n{text}"
 
 
 def fork_refusal(head_repo: str) -> str:
@@ -164,11 +166,11 @@ def invalid_config(path: str, field: str, problem: str) -> str:
     )
 
 
-def ci_fix_limit_reached(attempts: int) -> str:
-    """Last word on CI fixes: the bounded attempts are used up."""
+def ci_fix_limit_reached(attempts: int, *, head_sha: str | None = None) -> str:
+    """Last word on CI fixes: the bounded attempts are used up (said once per PR head)."""
     tries = "attempt" if attempts == 1 else "attempts"
     return (
-        f"{marker('ci-limit', attempts=attempts)}\n"
+        f"{marker('ci-limit', attempts=attempts, head=head_sha)}\n"
         f"CI still fails after {attempts} fix {tries} by Honk. Honk stops here: "
         "the failure needs a person."
     )

@@ -78,10 +78,15 @@ async def ci_fix(run: JobRun) -> Result:
 
 
 async def give_up(run: JobRun, record: PullRecord, limit: int) -> Result:
-    """Say once that the attempts are used up; later failures stay silent."""
+    """Say once per PR head that the attempts are used up, then count one more so later
+    failures stay silent. Said first, counted after: an attempt that failed to say it leaves
+    the count for the next attempt, which finds the comment (its marker names the head) if
+    it was made after all."""
     if record.ci_fix_attempts == limit:
+        head = run.command.head_sha or ""
+        text = messages.ci_fix_limit_reached(limit, head_sha=head)
+        await run.repo.create_comment_once(run.number, "ci-limit", text, head=head)
         await run.services.pulls.add_ci_attempt(record.repo, record.number)
-        await run.repo.create_comment(run.number, messages.ci_fix_limit_reached(limit))
     return {"skipped": f"CI-fix attempts used up ({limit})"}
 
 

@@ -3,6 +3,7 @@
 `stop` cancels what is queued on the issue or PR and asks the running job to stop before its
 next step. `retry` queues the newest agent job there again, with all its requests. `help`
 answers with the usage (and names an unknown command when that is what was written).
+Each answer's marker names its job: an attempt of the job made again finds it, and says nothing.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ async def _stop(run: JobRun) -> Result:
     ids = await run.services.queue.request_cancel(run.command.repo, run.number)
     for job_id in ids:
         await finalise_waiting(run, job_id)
-    await run.repo.create_comment(run.number, messages.stop_ack(ids))
+    await answer_once(run, "stop", messages.stop_ack(ids, job_id=run.ctx.job.id))
     return {"cancelled": ids}
 
 
@@ -54,7 +55,7 @@ async def finalise_waiting(run: JobRun, job_id: int) -> None:
 async def _retry(run: JobRun) -> Result:
     last = await run.services.queue.last_job(run.command.repo, run.number, AGENT_KINDS)
     if last is None:
-        await run.repo.create_comment(run.number, messages.nothing_to_retry())
+        await answer_once(run, "retry", messages.nothing_to_retry(job_id=run.ctx.job.id))
         return {"retried": None}
     await react_if(run, run.command.comment_id)
     job_id = None
@@ -68,6 +69,12 @@ async def _retry(run: JobRun) -> Result:
     return {"retried": last.id, "job": job_id}
 
 
+async def answer_once(run: JobRun, kind: str, text: str) -> None:
+    """Post this job's answer unless an earlier attempt of the job already did (its marker
+    names the job): a job attempted again never answers twice, even with other words."""
+    await run.repo.create_comment_once(run.number, kind, text, job=str(run.ctx.job.id))
+
+
 async def react_if(run: JobRun, comment_id: int | None) -> None:
     if comment_id is not None:
         await react(run.repo, "comment", comment_id)
@@ -75,6 +82,6 @@ async def react_if(run: JobRun, comment_id: int | None) -> None:
 
 async def _help(run: JobRun) -> Result:
     unknown = run.command.notes.strip() or None
-    config_label = run.services.settings.label
-    await run.repo.create_comment(run.number, messages.help_text(unknown, label=config_label))
+    text = messages.help_text(unknown, label=run.services.settings.label, job_id=run.ctx.job.id)
+    await answer_once(run, "help", text)
     return {"help": True, "unknown": unknown}

@@ -73,10 +73,21 @@ class RepoComments(RepoBase):
                         return comment.id, body
         return None
 
+    async def create_comment_once(
+        self, number: int, kind: str, body: str, **attrs: str | int
+    ) -> int:
+        """Honk's comment of this kind and attrs if there is one (left as it is), else a new
+        one: a retried job finds what an earlier attempt said instead of saying it twice.
+        The attrs name what is said once (a job, a commit): without them it is never said again."""
+        if not attrs:
+            raise ValueError(f"a honk:{kind} comment made once needs attrs naming what it answers")
+        _check_marker(body, kind, attrs)
+        found = await self.find_own_comment(number, kind, **attrs)
+        return found[0] if found is not None else await self.create_comment(number, body)
+
     async def upsert_comment(self, number: int, kind: str, body: str, **attrs: str | int) -> int:
         """Edit Honk's comment of this kind and attrs in place, or create it; its id."""
-        if not _marker_matches(body, {"kind": kind, **{k: str(v) for k, v in attrs.items()}}):
-            raise ValueError(f"comment body must lead with its honk:{kind} marker and attrs")
+        _check_marker(body, kind, attrs)
         found = await self.find_own_comment(number, kind, **attrs)
         if found is None:
             return await self.create_comment(number, body)
@@ -112,6 +123,12 @@ class RepoComments(RepoBase):
             ),
             repeatable=True,
         )
+
+
+def _check_marker(body: str, kind: str, attrs: dict[str, str | int]) -> None:
+    """A body must lead with the marker it is found by (else it is never found again)."""
+    if not _marker_matches(body, {"kind": kind, **{k: str(v) for k, v in attrs.items()}}):
+        raise ValueError(f"comment body must lead with its honk:{kind} marker and attrs")
 
 
 def _marker_matches(body: str, wanted: dict[str, str]) -> bool:

@@ -159,7 +159,24 @@ def test_stop_ack(ids: list[int], expected: str) -> None:
 
 def test_nothing_to_stop_or_retry() -> None:
     assert messages.stop_ack([]) == messages.nothing_to_stop()
+    assert messages.stop_ack([], job_id=5) == messages.nothing_to_stop(job_id=5)
     assert "/honk fix" in messages.nothing_to_retry()
+
+
+@pytest.mark.parametrize(
+    ("build", "kind"),
+    [
+        (lambda: messages.help_text(job_id=9), "help"),
+        (lambda: messages.help_text("deploy", job_id=9), "help"),
+        (lambda: messages.stop_ack([3], job_id=9), "stop"),
+        (lambda: messages.nothing_to_stop(job_id=9), "stop"),
+        (lambda: messages.nothing_to_retry(job_id=9), "retry"),
+    ],
+    ids=["help", "help-unknown", "stop-ack", "nothing-to-stop", "nothing-to-retry"],
+)
+def test_answers_to_commands_name_their_job(build: Callable[[], str], kind: str) -> None:
+    """A retried job finds its answer by the job in the marker (and does not answer twice)."""
+    assert find_marker(build()) == {"kind": kind, "job": "9"}
 
 
 def test_fork_refusal_names_the_fork() -> None:
@@ -178,6 +195,11 @@ def test_ci_fix_limit(attempts: int, expected: str) -> None:
     text = messages.ci_fix_limit_reached(attempts)
     assert expected in text
     assert find_marker(text) == {"kind": "ci-limit", "attempts": str(attempts)}
+
+
+def test_ci_fix_limit_names_the_head_it_was_said_for() -> None:
+    text = messages.ci_fix_limit_reached(2, head_sha="abc123")
+    assert find_marker(text) == {"kind": "ci-limit", "attempts": "2", "head": "abc123"}
 
 
 @pytest.mark.parametrize("kind", JOB_KINDS)

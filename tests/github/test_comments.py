@@ -139,3 +139,54 @@ async def test_a_comment_refused_with_a_502_is_posted_once_more_after_looking(
     methods = [r.method for r in gh.fake.requests if r.path.startswith(path)]
     assert methods == ["POST", "GET", "POST"]
     assert gh.repo.comments[made].body == "Honk is stopping job 3."
+
+
+def stop_answer(job: int, text: str) -> str:
+    return f"{marker('stop', job=job)}\n{text}"
+
+
+async def test_create_once_creates_then_finds_and_leaves_it_as_it_is(gh: GitHubSession) -> None:
+    number = gh.repo.add_issue("Bug")
+    path = f"/repos/{REPO}/issues/{number}/comments"
+
+    first = await gh.client.create_comment_once(
+        number, "stop", stop_answer(4, "Honk is stopping job 3."), job=4
+    )
+    again = await gh.client.create_comment_once(
+        number, "stop", stop_answer(4, "Honk has nothing to stop."), job=4
+    )
+
+    assert again == first
+    assert len(gh.fake.requests_to("POST", path)) == 1
+    assert gh.fake.requests_to("PATCH", r".*") == []
+    assert gh.repo.comments[first].body == stop_answer(4, "Honk is stopping job 3.")
+
+
+async def test_create_once_ignores_other_jobs_and_other_authors(gh: GitHubSession) -> None:
+    number = gh.repo.add_issue("Bug")
+    forged = gh.repo.add_comment(number, stop_answer(4, "forged"), "mallory")
+    other_job = gh.repo.add_comment(number, stop_answer(5, "Honk, other job"), BOT)
+
+    made = await gh.client.create_comment_once(number, "stop", stop_answer(4, "Honk"), job=4)
+
+    assert made not in (forged, other_job)
+    assert (gh.repo.comments[made].user, gh.repo.comments[made].body) == (
+        BOT,
+        stop_answer(4, "Honk"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "attrs"),
+    [(stop_answer(4, "x"), {"job": 5}), (f"{marker('stop')}\nx", {})],
+    ids=["marker-names-another-job", "no-attrs"],
+)
+async def test_create_once_refuses_a_body_it_could_not_find_again(
+    gh: GitHubSession, body: str, attrs: dict[str, int]
+) -> None:
+    number = gh.repo.add_issue("Bug")
+
+    with pytest.raises(ValueError, match="honk:stop"):
+        await gh.client.create_comment_once(number, "stop", body, **attrs)
+
+    assert gh.fake.requests == []
