@@ -216,10 +216,10 @@ async def _finalised(run: JobRun, body: Callable[[JobRun], Awaitable[Result]]) -
     except Exception as exc:
         reason = str(exc) or type(exc).__name__
         if job.attempts >= job.max_attempts:
-            text = messages.final_failure(reason, job_id=job.id)
-        else:
+            await _last_word(run, messages.final_failure(reason, job_id=job.id))
+        elif run.reporter.shown:  # a job with no progress comment says nothing until it ends
             text = messages.retrying(reason, job.attempts, job.max_attempts, job_id=job.id)
-        await _last_word(run, text)
+            await _last_word(run, text)
         raise
 
 

@@ -79,6 +79,11 @@ class Reporter:
         await self._edit(last_word(self.job_id, text))
 
     @property
+    def shown(self) -> bool:
+        """Whether this attempt has a progress comment (made or found) to edit."""
+        return self._comment_id is not None
+
+    @property
     def elapsed(self) -> float:
         return self.clock() - self.started
 

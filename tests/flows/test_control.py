@@ -131,3 +131,16 @@ async def test_retry_attempted_twice_queues_the_job_once(
     queued = [job for job in await world.queue.recent() if job.state == "queued"]
     assert retried.result is not None
     assert [(job.kind, job.id) for job in queued] == [("fix_issue", retried.result["job"])]
+
+
+async def test_a_failed_first_attempt_leaves_no_stale_tries_again_comment(world: World) -> None:
+    issue = world.repo.add_issue("Anything", "")
+    # GitHub refuses the answer, and again after Honk looked and found none: attempt 1 fails.
+    world.fake.fail_next("POST", rf"/repos/octo/widgets/issues/{issue}/comments", 500, times=2)
+    await world.deliver("issue_comment", commented(world, issue, "/honk help"))
+
+    jobs = await world.run_jobs()
+
+    assert [(job.kind, job.state) for job in jobs] == [("help", "queued"), ("help", "succeeded")]
+    (answer,) = world.bot_comments(issue)  # the usage, and no "tries again" left behind
+    assert find_marker(answer) == {"kind": "help", "job": str(jobs[-1].id)}
