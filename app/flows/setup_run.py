@@ -42,6 +42,8 @@ async def run_setup(
     of the commit."""
     if not config.setup:
         return
+    if sandbox.profile != "none" and shutil.which("socat", path=SANDBOX_PATH) is None:
+        raise FlowError(NO_SOCAT)
     binds = [*sandbox_binds(tree), *tools.binds()]
     await sandbox.run(
         tree.path, MAKE_VENV, timeout=config.test_timeout, env=tools.env(), binds=binds
@@ -50,8 +52,6 @@ async def run_setup(
         for command in config.setup:
             await _run_one(sandbox, tree, config, command, tools.env(), binds, None)
     else:
-        if shutil.which("socat", path=SANDBOX_PATH) is None:
-            raise FlowError(NO_SOCAT)
         async with EgressProxy(egress.policy, tools.egress, resolve=egress.resolve) as proxy:
             env = tools.env() | proxy_env()
             through = [*binds, Bind(proxy.directory, Path(SOCKET_DIR))]

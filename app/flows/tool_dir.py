@@ -78,7 +78,7 @@ class ToolDir:
 
 def remove_tree(path: Path) -> None:
     """Remove `path` and all in it, read-only directories too (Go's module cache is 0555)."""
-    if path.is_symlink() or not path.exists():
+    if path.is_symlink() or not path.is_dir():
         path.unlink(missing_ok=True)
         return
     shutil.rmtree(path, onerror=_make_writable_and_retry)
@@ -87,10 +87,11 @@ def remove_tree(path: Path) -> None:
 def _make_writable_and_retry(function: Callable[..., Any], name: str, _info: Any) -> None:
     """rmtree's error handler: open up the parent (and the entry, if a directory), try again."""
     try:
-        parent = os.path.dirname(name)
-        os.chmod(parent, stat.S_IRWXU)
+        os.chmod(os.path.dirname(name), stat.S_IRWXU)
         if os.path.isdir(name) and not os.path.islink(name):
             os.chmod(name, stat.S_IRWXU)
-        function(name)
+            shutil.rmtree(name, onerror=_make_writable_and_retry)
+        else:
+            function(name)
     except OSError:
         pass  # best effort: the retention sweep tries again

@@ -12,6 +12,7 @@ import asyncio
 import json
 import shutil
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
@@ -162,6 +163,7 @@ async def test_pip_install_editable_with_extras_works_for_setup_agent_and_tests(
     assert not list((world.settings.data_dir / "tools").glob("*"))  # removed after the job
 
 
+@pytest.mark.skipif(shutil.which("npm") is None, reason="npm is not installed")
 async def test_npm_install_works_for_setup_agent_and_tests(
     world: World, registry: StandInRegistry
 ) -> None:
@@ -225,3 +227,15 @@ async def test_setup_reaches_no_host_metadata_private_or_unlisted_destination(
         "evil.example is not an allowed registry",
     ):
         assert reason in error
+
+
+async def test_setup_without_socat_fails_saying_so(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("app.flows.setup_run.SANDBOX_PATH", str(tmp_path / "no-programs"))
+    world.repo.set_file(".github/honk.yml", json.dumps({"setup": ["true"]}))
+
+    job = await _run_issue(world, "true")
+
+    assert job.state == "failed"
+    assert "need `socat` (Debian package socat)" in (job.error or "")
