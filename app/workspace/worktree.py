@@ -103,9 +103,10 @@ class Worktree:
         """Leave what is untracked now (what setup made) out of every later add, diff and commit.
 
         The patterns go to `excludes`, a file of Honk's outside the worktree, given to git on
-        its command line; an untracked directory is left out as a whole.
+        its command line; an untracked directory is left out as a whole. Ignored files count
+        too, so an edit of `.gitignore` cannot bring them back.
         """
-        out = await self.git("ls-files", "--others", "--exclude-standard", "--directory", "-z")
+        out = await self.git("ls-files", "--others", "--directory", "-z")
         paths = [path for path in out.split("\0") if path and "\n" not in path]
         text = "".join(f"{exclude_pattern(path)}\n" for path in paths)
         await asyncio.to_thread(excludes.write_text, text)
