@@ -34,15 +34,19 @@ class ToolDir:
     root: Path
 
     @classmethod
-    def create(cls, data_dir: Path, job_key: str) -> ToolDir:
-        """A fresh, empty tool directory for `job_key` (an earlier attempt's is removed)."""
-        parent = data_dir.resolve() / TOOLS_DIR
-        parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        tools = cls(parent / job_key)
-        remove_tree(tools.root)
-        tools.root.mkdir(mode=0o700)
-        tools.home.mkdir(mode=0o700)
-        return tools
+    def for_job(cls, data_dir: Path, job_key: str) -> ToolDir:
+        """Where `job_key`'s tool directory lives (made by `make`)."""
+        return cls(data_dir.resolve() / TOOLS_DIR / job_key)
+
+    async def make(self) -> None:
+        """Make it fresh and empty (an earlier attempt's is removed first)."""
+        await asyncio.to_thread(self._make)
+
+    def _make(self) -> None:
+        self.root.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        remove_tree(self.root)
+        self.root.mkdir(mode=0o700)
+        self.home.mkdir(mode=0o700)
 
     @property
     def home(self) -> Path:
@@ -77,7 +81,11 @@ class ToolDir:
 
 
 def remove_tree(path: Path) -> None:
-    """Remove `path` and all in it, read-only directories too (Go's module cache is 0555)."""
+    """Remove `path` and all in it, read-only directories too (Go's module cache is 0555).
+
+    Called when no sandboxed command of the job runs any more, so nothing swaps the entries
+    meanwhile; rmtree itself never follows a symlink.
+    """
     if path.is_symlink() or not path.is_dir():
         path.unlink(missing_ok=True)
         return

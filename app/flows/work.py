@@ -93,7 +93,7 @@ async def do_work(
     if saved is not None and saved.get("pushed"):
         return restored(saved)
     workspace = await services.workspace()
-    tools = ToolDir.create(services.settings.data_dir, f"job-{job.id}")
+    tools = ToolDir.for_job(services.settings.data_dir, f"job-{job.id}")
     tree = await workspace.prepare(
         plan.clone_url,
         token=plan.token,
@@ -103,6 +103,7 @@ async def do_work(
         existing_branch=plan.existing_branch,
     )
     try:
+        await tools.make()
         work = await _resumed(tree, saved) if saved is not None else None
         if work is None:
             work = await _fresh(services, (tree, tools), job, config, plan, reporter, stop)
