@@ -147,14 +147,20 @@ async def test_pip_install_editable_with_extras_works_for_setup_agent_and_tests(
     test = "python -c 'import tinydep, calc; print(\"tests see\", tinydep.VALUE)'"
     _configure(world, files, setup, test)
 
+    online = (
+        f"curl -sS -m 5 -x http://127.0.0.1:3128 {registry.url}/simple/tinydep/ && echo ON-$((6*7))"
+    )
     job = await _run_issue(
         world,
-        "python -c 'import tinydep; print(\"agent sees\", tinydep.VALUE)' && echo ok > FIXED.txt",
+        "python -c 'import tinydep; print(\"agent sees\", tinydep.VALUE)' && echo ok > FIXED.txt; "
+        + online,  # the agent has no network: no proxy either
     )
 
     assert job.state == "succeeded", job.error
     assert f"/files/{'tinydep-1.0-py3-none-any.whl'}" in registry.requests
     assert f"agent sees {VALUE}" in _agent_output(world)
+    assert "ON-42" not in _agent_output(world)
+    assert registry.requests.count("/simple/tinydep/") == 1  # setup's, not the agent's
     (create,) = world.fake.requests_to("POST", "/repos/octo/widgets/pulls")
     assert f"tests see {VALUE}" in create.json["body"]
     committed = _committed(world)
