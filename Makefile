@@ -26,15 +26,18 @@ $(DEVSTAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP) $@
 
-# Tools the tests use for real: git, bubblewrap (the agent's sandbox), prlimit, python3.
+# Tools the tests use for real: git, bubblewrap (the agent's sandbox), prlimit, python3; socat
+# (setup's bridge to the egress proxy), curl, node and npm (the setup tests' commands).
+SYSTEM_PACKAGES = git bubblewrap util-linux python3 python3-venv socat curl nodejs npm
 system-deps:
 	@command -v git >/dev/null && command -v bwrap >/dev/null && command -v prlimit >/dev/null && \
-	  test -x /usr/bin/python3 || \
+	  test -x /usr/bin/python3 && command -v socat >/dev/null && command -v curl >/dev/null && \
+	  command -v npm >/dev/null || \
 	  { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	      (apt-get install -y -qq git bubblewrap util-linux python3 >/dev/null 2>&1 || \
-	       (apt-get update -qq && apt-get install -y -qq git bubblewrap util-linux python3 >/dev/null)); \
-	    else echo "note: install git, bubblewrap, util-linux (prlimit) and python3 (in /usr/bin:" \
-	      "the editor escape test runs it in the sandbox) for the sandbox tests"; fi; }
+	      (apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null 2>&1 || \
+	       (apt-get update -qq && apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null)); \
+	    else echo "note: install $(SYSTEM_PACKAGES) for the sandbox tests" \
+	      "(python3 in /usr/bin: the editor escape test runs it in the sandbox)"; fi; }
 
 test: install-dev system-deps lint typecheck pytest
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar, cast
 
+from app.core.egress import DEFAULT_SETUP_ALLOW, parse_allow
 from app.core.errors import ConfigError
 
 SandboxMode = Literal["auto", "bwrap", "bwrap-full", "none"]
@@ -69,6 +70,7 @@ class Settings:
     max_usd: float = 5.0
     max_minutes: float = 30.0
     command_timeout: float = 300.0
+    setup_allow: tuple[str, ...] = DEFAULT_SETUP_ALLOW
     model_timeout: float = 600.0
     model_max_retries: int = 4
     max_attempts: int = 3
@@ -119,6 +121,7 @@ def _parse(env: Mapping[str, str]) -> dict[str, Any]:
         "max_usd": get.value("HONK_MAX_USD", 5.0, _positive_float),
         "max_minutes": get.value("HONK_MAX_MINUTES", 30.0, _positive_float),
         "command_timeout": get.value("HONK_COMMAND_TIMEOUT", 300.0, _positive_float),
+        "setup_allow": get.value("HONK_SETUP_ALLOW", DEFAULT_SETUP_ALLOW, parse_allow),
         "model_timeout": get.value("HONK_MODEL_TIMEOUT", 600.0, _positive_float),
         "model_max_retries": get.value("HONK_MODEL_MAX_RETRIES", 4, _non_negative_int),
         "max_attempts": get.value("HONK_MAX_ATTEMPTS", 3, _positive_int),

@@ -18,7 +18,7 @@ from app.core.errors import EgressRefused
 
 # Package registries of the common ecosystems: PyPI, npm, crates.io, the Go proxy, Maven Central,
 # RubyGems (with the hosts their downloads come from).
-DEFAULT_SETUP_ALLOW = (
+DEFAULT_SETUP_ALLOW: tuple[str, ...] = (
     "pypi.org",
     "files.pythonhosted.org",
     "registry.npmjs.org",

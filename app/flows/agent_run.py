@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -102,13 +102,18 @@ async def run_agent(
     *,
     on_turn: Callable[[TurnInfo], Awaitable[None]] | None = None,
     cancel_check: Callable[[], Awaitable[bool]] | None = None,
+    env: Mapping[str, str] = AGENT_ENV,
+    binds: Sequence[Bind] = (),
 ) -> AgentResult:
-    """Run the agent in `tree` inside `sandbox` until it submits or a budget ends it."""
+    """Run the agent in `tree` inside `sandbox` until it submits or a budget ends it.
+
+    `env` and `binds` (besides the repository's git data) are the job's: its tool directory.
+    """
     shell = await ShellSession.open(
         sandbox,
         tree.path,
-        env=AGENT_ENV,
-        binds=sandbox_binds(tree),
+        env=env,
+        binds=[*sandbox_binds(tree), *binds],
         limits=sandbox_limits(settings),
     )
     try:

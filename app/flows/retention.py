@@ -1,9 +1,10 @@
 """Honk's disk stays bounded: a private data directory, swept by age (`HONK_RETENTION_DAYS`).
 
-Swept: transcripts, worktrees a killed job left behind, repository caches no job fetched into
-for that long (repositories no longer installed, or no longer worked on: a later job clones
-again), and the records of old deliveries. Anything touched within the retention period stays,
-so a running job (whose transcript and worktree change as it goes) is never swept.
+Swept: transcripts, worktrees and tool directories a killed job left behind, repository
+caches no job fetched into for that long (repositories no longer installed, or no longer worked
+on: a later job clones again), and the records of old deliveries. Anything touched within the
+retention period stays, so a running job (whose transcript and worktree change as it goes) is
+never swept.
 """
 
 from __future__ import annotations
@@ -11,12 +12,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import shutil
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from app.flows.tool_dir import TOOLS_DIR, remove_tree
 from app.store.deliveries import DeliveryQueue
 
 log = logging.getLogger("honk.retention")
@@ -40,6 +41,7 @@ class Swept:
 
     transcripts: int = 0
     worktrees: int = 0
+    tools: int = 0
     caches: int = 0
     deliveries: int = 0
 
@@ -75,6 +77,7 @@ def _sweep_files(data_dir: Path, cutoff: float) -> Swept:
     return Swept(
         transcripts=_remove_old(_entries(data_dir / "transcripts"), cutoff, _last_touched),
         worktrees=_remove_old(_entries(data_dir / "worktrees"), cutoff, _newest_inside),
+        tools=_remove_old(_entries(data_dir / TOOLS_DIR), cutoff, _newest_inside),
         caches=_remove_old(_caches(data_dir / "repos"), cutoff, _last_fetched),
     )
 
@@ -97,10 +100,7 @@ def _remove_old(paths: Iterator[Path], cutoff: float, touched: Callable[[Path], 
         try:
             if touched(path) >= cutoff:
                 continue
-            if path.is_dir() and not path.is_symlink():
-                shutil.rmtree(path)
-            else:
-                path.unlink()
+            remove_tree(path)
             removed += 1
         except OSError as exc:  # best effort: the next sweep tries again
             log.warning("could not sweep", extra={"path": str(path), "error": str(exc)})

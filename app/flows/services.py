@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from app.core.config import Settings
+from app.core.egress import EgressPolicy
 from app.core.errors import FlowError, SandboxUnavailable
 from app.flows.retention import make_private
 from app.github.client import GitHubApp
+from app.sandbox.egress_proxy import Resolver, system_resolve
 from app.sandbox.sandbox import Sandbox
 from app.store.pulls import PullRequests
 from app.store.queue import Queue
 from app.workspace.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class SetupEgress:
+    """Where setup commands may connect (the egress proxy's policy) and how names resolve."""
+
+    policy: EgressPolicy
+    resolve: Resolver = system_resolve
 
 
 class Services:
@@ -22,6 +34,7 @@ class Services:
         *,
         github: GitHubApp | None = None,
         sandbox: Sandbox | None = None,
+        egress: SetupEgress | None = None,
     ) -> None:
         self.settings = settings
         self.queue = queue
@@ -30,6 +43,8 @@ class Services:
         self._github = github
         self._sandbox = sandbox
         self._workspace: Workspace | None = None
+        # Tests give a policy for their stand-in registry; else the operator's HONK_SETUP_ALLOW.
+        self.egress = egress or SetupEgress(EgressPolicy(allowed=settings.setup_allow))
 
     @property
     def github(self) -> GitHubApp:

@@ -18,7 +18,6 @@ from app.core.errors import Cancelled, FlowError, ModelError, WorkspaceError
 from app.core.guards import describe
 from app.core.repo_config import RepoConfig
 from app.flows.agent_run import (
-    AGENT_ENV,
     AgentRequest,
     commit_message,
     run_agent,
@@ -26,7 +25,6 @@ from app.flows.agent_run import (
 )
 from app.flows.change_guard import guard_change
 from app.flows.checkpoint import (
-    TEST_OUTPUT_CHARS,
     RepoTests,
     WorkResult,
     checkpoint_of,
@@ -35,6 +33,8 @@ from app.flows.checkpoint import (
 from app.flows.context import unless_stopped
 from app.flows.report import Reporter
 from app.flows.services import Services
+from app.flows.setup_run import run_setup
+from app.flows.tool_dir import ToolDir
 from app.sandbox.sandbox import Sandbox
 from app.store.jobs import Job
 from app.workspace.worktree import Worktree
@@ -93,6 +93,7 @@ async def do_work(
     if saved is not None and saved.get("pushed"):
         return restored(saved)
     workspace = await services.workspace()
+    tools = ToolDir.for_job(services.settings.data_dir, f"job-{job.id}")
     tree = await workspace.prepare(
         plan.clone_url,
         token=plan.token,
@@ -102,9 +103,10 @@ async def do_work(
         existing_branch=plan.existing_branch,
     )
     try:
+        await tools.make()
         work = await _resumed(tree, saved) if saved is not None else None
         if work is None:
-            work = await _fresh(services, tree, job, config, plan, reporter, stop)
+            work = await _fresh(services, (tree, tools), job, config, plan, reporter, stop)
             if work.sha is not None:  # a failed push is retried without the agent
                 await services.queue.set_checkpoint(job.id, checkpoint_of(work, pushed=False))
         if work.sha is not None:
@@ -116,24 +118,30 @@ async def do_work(
         return work
     finally:
         await tree.remove()
+        await tools.remove()
 
 
 async def _fresh(
     services: Services,
-    tree: Worktree,
+    where: tuple[Worktree, ToolDir],
     job: Job,
     config: RepoConfig,
     plan: WorkPlan,
     reporter: Reporter,
     stop: Stop,
 ) -> WorkResult:
-    """Setup, agent and tests, each ended at once by a stop; then the guards and the commit."""
-    sandbox = services.sandbox()
-    await unless_stopped(stop.event, _setup(sandbox, tree, config), "the setup")
-    session = _agent(services, sandbox, tree, job, config, plan, reporter, stop)
+    """Setup, agent and tests, each ended at once by a stop; then the guards and the commit.
+
+    All three run with the job's tool directory as HOME; only setup reaches the network, and
+    only the allowed registries (app/flows/setup_run.py).
+    """
+    sandbox, (tree, tools) = services.sandbox(), where
+    setup = run_setup(sandbox, tree, config, tools, services.egress)
+    await unless_stopped(stop.event, setup, "the setup")
+    session = _agent(services, sandbox, where, job, config, plan, reporter, stop)
     result = await unless_stopped(stop.event, session, "the agent's run")
     await reporter.step("testing")
-    tests = await unless_stopped(stop.event, _tests(sandbox, tree, config), "the tests")
+    tests = await unless_stopped(stop.event, _tests(sandbox, where, config), "the tests")
     return await _commit(tree, config, plan, result, tests)
 
 
@@ -147,22 +155,10 @@ async def _resumed(tree: Worktree, saved: dict[str, Any]) -> WorkResult | None:
     return restored(saved)
 
 
-async def _setup(sandbox: Sandbox, tree: Worktree, config: RepoConfig) -> None:
-    """The repository's setup commands, with network, before the agent starts."""
-    for command in config.setup:
-        done = await sandbox.run(
-            tree.path, command, timeout=config.test_timeout, env=AGENT_ENV,
-            binds=sandbox_binds(tree), network=True,
-        )  # fmt: skip
-        if done.exit_code != 0:
-            tail = done.output[-TEST_OUTPUT_CHARS:]
-            raise FlowError(f"setup command `{command}` failed (exit {done.exit_code}):\n{tail}")
-
-
 async def _agent(
     services: Services,
     sandbox: Sandbox,
-    tree: Worktree,
+    where: tuple[Worktree, ToolDir],
     job: Job,
     config: RepoConfig,
     plan: WorkPlan,
@@ -170,6 +166,7 @@ async def _agent(
     stop: Stop,
 ) -> AgentResult:
     settings, job_id, spent_usd = services.settings, job.id, job.cost_usd
+    tree, tools = where
     request = AgentRequest(
         system=plan.system,
         task=plan.task,
@@ -184,8 +181,9 @@ async def _agent(
         await reporter.turn(job_spend)
 
     result = await run_agent(
-        settings, sandbox, tree, request, on_turn=on_turn, cancel_check=stop.check
-    )
+        settings, sandbox, tree, request, on_turn=on_turn, cancel_check=stop.check,
+        env=tools.env(), binds=tools.binds(),
+    )  # fmt: skip
     result = replace(result, cost_usd=spent_usd + result.cost_usd)
     await services.queue.set_cost(job_id, result.cost_usd)
     _raise_unless_submitted(result)
@@ -201,12 +199,15 @@ def _raise_unless_submitted(result: AgentResult) -> None:
         raise FlowError(f"the agent stopped ({result.status}): {result.reason}")
 
 
-async def _tests(sandbox: Sandbox, tree: Worktree, config: RepoConfig) -> RepoTests | None:
+async def _tests(
+    sandbox: Sandbox, where: tuple[Worktree, ToolDir], config: RepoConfig
+) -> RepoTests | None:
+    tree, tools = where
     if config.test is None:
         return None
     done = await sandbox.run(
-        tree.path, config.test, timeout=config.test_timeout, env=AGENT_ENV,
-        binds=sandbox_binds(tree),
+        tree.path, config.test, timeout=config.test_timeout, env=tools.env(),
+        binds=[*sandbox_binds(tree), *tools.binds()],
     )  # fmt: skip
     return RepoTests(config.test, done.exit_code == 0 and not done.timed_out, done.output)
 

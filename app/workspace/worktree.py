@@ -11,6 +11,7 @@ job never saw. `fetched_tip` is the branch's tip as this job's own fetch found i
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import shutil
@@ -63,6 +64,7 @@ class Worktree:
     workspace: WorktreeOwner = field(repr=False)
     fetched_tip: str | None = None  # origin/<branch> at this job's fetch; None: no such branch
     config: str | None = None  # prepare_local: the digest of the user's config; else Honk's own
+    excludes_file: Path | None = None  # what setup left untracked: never added (Honk's file)
 
     def check_config(self) -> None:
         """Refuse a cache whose config is not what Honk wrote (or the user had, when local)."""
@@ -82,12 +84,33 @@ class Worktree:
         Only after checking the cache's config: the agent wrote the tree (and its attributes).
         """
         self.check_config()
-        where = ("--git-dir", str(self.admin_dir), "--work-tree", str(self.path), *NO_AUTO_GC)
+        where: tuple[str, ...] = (
+            "--git-dir",
+            str(self.admin_dir),
+            "--work-tree",
+            str(self.path),
+            *NO_AUTO_GC,
+        )
+        if self.excludes_file is not None:
+            where += ("-c", f"core.excludesFile={self.excludes_file}")
         return await self.workspace.run_git(*where, *args, cwd=self.path, env=env, stdin=stdin)
 
     async def has_changes(self) -> bool:
         """Whether the worktree holds anything `commit_all` would commit."""
         return bool(await self.git("status", "--porcelain"))
+
+    async def exclude_untracked(self, excludes: Path) -> None:
+        """Leave what is untracked now (what setup made) out of every later add, diff and commit.
+
+        The patterns go to `excludes`, a file of Honk's outside the worktree, given to git on
+        its command line; an untracked directory is left out as a whole. Ignored files count
+        too, so an edit of `.gitignore` cannot bring them back.
+        """
+        out = await self.git("ls-files", "--others", "--directory", "-z")
+        paths = [path for path in out.split("\0") if path and "\n" not in path]
+        text = "".join(f"{exclude_pattern(path)}\n" for path in paths)
+        await asyncio.to_thread(excludes.write_text, text)
+        self.excludes_file = excludes
 
     async def commit_all(self, message: str, *, co_authors: Sequence[str] = ()) -> str | None:
         """Commit everything as the Workspace identity; the new sha, or None if nothing changed."""
@@ -210,6 +233,11 @@ class Worktree:
             env = {"GIT_INDEX_FILE": str(index)}
             await self.git("add", "-A", env=env)
             return (await self.git("write-tree", env=env)).strip()
+
+
+def exclude_pattern(path: str) -> str:
+    """A gitignore line matching exactly `path` from the top (a trailing `/`: a directory)."""
+    return "/" + re.sub(r"([\\*?\[\]!# ])", r"\\\1", path)
 
 
 def lease_option(ref: str, expect: str | None, *, force: bool) -> list[str]:

@@ -71,11 +71,20 @@ def test_values_are_parsed(name: str, value: str, attribute: str, expected: obje
         ("HONK_LOG_LEVEL", "loud"),
         ("HONK_PUBLIC_URL", "honk.example.com"),
         ("GITHUB_PRIVATE_KEY", "not a key"),
+        ("HONK_SETUP_ALLOW", "pypi.org,169.254.169.254"),
+        ("HONK_SETUP_ALLOW", "https://pypi.org/simple"),
     ],
 )
 def test_bad_values_name_the_variable(name: str, value: str) -> None:
     with pytest.raises(ConfigError, match=name):
         settings(**{name: value})
+
+
+def test_setup_allow_is_the_default_registries_or_the_operators_names() -> None:
+    assert "pypi.org" in settings().setup_allow
+    assert "registry.npmjs.org" in settings().setup_allow
+    chosen = settings(HONK_SETUP_ALLOW="pypi.org, .corp.example").setup_allow
+    assert chosen == ("pypi.org", ".corp.example")
 
 
 def test_private_key_from_text_with_escaped_newlines() -> None:

@@ -111,3 +111,19 @@ async def test_the_periodic_sweep_runs_at_most_hourly(tmp_path: Path, queue: Que
 
     assert first is not None and first.transcripts == 1
     assert second is None and transcript.exists()
+
+
+async def test_a_sweep_removes_old_tool_directories_read_only_parts_too(
+    tmp_path: Path, queue: Queue
+) -> None:
+    data = tmp_path / "honk"
+    module = aged(data / "tools" / "job-1" / "home" / "go" / "pkg" / "mod" / "x.go", 20)
+    module.parent.chmod(0o555)  # Go's module cache is read-only
+    for parent in list(module.parents)[:5]:  # mod, pkg, go, home, job-1
+        touch(parent, 20)
+    kept = aged_dir(data / "tools" / "job-2", 20, {"setup-excludes": 0})  # a running job's
+
+    swept = await sweep(data, queue, retention_days=14, now=NOW)
+
+    assert swept.tools == 1
+    assert not (data / "tools" / "job-1").exists() and kept.exists()

@@ -38,3 +38,25 @@ async def test_diff_to_file_writes_the_whole_diff_and_gives_its_size(
 
     assert size == out.stat().st_size == len((await worktree.diff()).encode())
     assert out.read_text().count("+line\n") == 1000
+
+
+async def test_what_was_untracked_is_never_added_special_names_too(
+    workspace: Workspace, remote: Path, tmp_path: Path
+) -> None:
+    worktree = await prepare(workspace, remote, "job-1", "honk/x")
+    made = ["node_modules/x/index.js", "w.egg-info/PKG-INFO", "!odd [1]*?.txt", "#hash ", "a\\b"]
+    made.append("build/ignored.o")  # ignored by the repository's .gitignore (`build/`)
+    for name in made:
+        (worktree.path / name).parent.mkdir(parents=True, exist_ok=True)
+        (worktree.path / name).write_text("setup made me\n")
+    await worktree.exclude_untracked(tmp_path / "excludes")
+    (worktree.path / ".gitignore").write_text("")  # the agent un-ignores build/
+    (worktree.path / "fix.py").write_text("print('the agent made me')\n")
+    (worktree.path / "odd 1.txt").write_text("not excluded by the pattern of `!odd [1]*?.txt`\n")
+    (worktree.path / "node_modules" / "later.js").write_text("inside an excluded directory\n")
+
+    assert sorted(await worktree.changed_paths()) == [".gitignore", "fix.py", "odd 1.txt"]
+    sha = await worktree.commit_all("the agent's change")
+    assert sha is not None
+    listed = await worktree.git("show", "--name-only", "--format=", sha)
+    assert sorted(listed.splitlines()) == [".gitignore", "fix.py", "odd 1.txt"]
