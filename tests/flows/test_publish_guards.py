@@ -10,13 +10,13 @@ import json
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import respx
 
 from tests.fakes.anthropic_api import bash, text_block
-from tests.flows.world import TEST_COMMAND, World, open_world, payload
+from tests.flows.test_e2e import labeled
+from tests.flows.world import TEST_COMMAND, World, open_world
 
 pytestmark = [
     pytest.mark.usefixtures("needs_sandbox"),
@@ -31,18 +31,6 @@ async def world(tmp_path: Path, httpx2_mock: respx.Router) -> AsyncIterator[Worl
     async with open_world(tmp_path, httpx2_mock) as world:
         world.repo.set_permission("mona", "write")
         yield world
-
-
-def labeled(world: World, number: int) -> dict[str, Any]:
-    issue = world.repo.issues[number]
-    return payload(
-        "issues/labeled.honk.json",
-        issue__number=number,
-        issue__title=issue.title,
-        issue__body=issue.body,
-        sender__login="mona",
-        sender__id=583231,
-    )
 
 
 async def run_agent_command(world: World, command: str, summary: str = "Done.") -> int:

@@ -14,22 +14,10 @@ from pathlib import Path
 import pytest
 
 from app.sandbox.exposure import ETC_ALLOWED, sandbox_shows
-from app.sandbox.sandbox import Profile, Sandbox
-from tests.fakes.sandbox_probe import BWRAP_PROFILES, job_worktree, sandbox_for
+from app.sandbox.sandbox import Sandbox
 
 TIMEOUT = 20.0
 CERTIFICATES_LOAD = 'import ssl; assert ssl.create_default_context().cert_store_stats()["x509_ca"]'
-
-
-@pytest.fixture(params=BWRAP_PROFILES)
-def sandbox(request: pytest.FixtureRequest) -> Sandbox:
-    profile: Profile = request.param
-    return sandbox_for(profile)
-
-
-@pytest.fixture
-def root(tmp_path: Path) -> Path:
-    return job_worktree(tmp_path)
 
 
 @pytest.fixture

@@ -12,31 +12,13 @@ from pathlib import Path
 import pytest
 
 from app.sandbox.limit_notes import limit_notes
-from app.sandbox.sandbox import Profile, Sandbox, SandboxLimits
+from app.sandbox.sandbox import Sandbox, SandboxLimits
 from app.sandbox.shell import ShellSession
-from tests.fakes.sandbox_probe import ALL_PROFILES, BWRAP_PROFILES, job_worktree, sandbox_for
 
 pytestmark = pytest.mark.bwrap
 
 TIMEOUT = 30.0
 HOLD = "import time; b = bytearray({mb} * 2**20); print('held', flush=True); time.sleep(4)"
-
-
-@pytest.fixture
-def root(tmp_path: Path) -> Path:
-    return job_worktree(tmp_path)
-
-
-@pytest.fixture(params=BWRAP_PROFILES)
-def sandbox(request: pytest.FixtureRequest) -> Sandbox:
-    profile: Profile = request.param
-    return sandbox_for(profile)
-
-
-@pytest.fixture(params=ALL_PROFILES)
-def any_sandbox(request: pytest.FixtureRequest) -> Sandbox:
-    profile: Profile = request.param
-    return sandbox_for(profile)
 
 
 async def test_memory_is_capped_for_the_whole_command_tree(

@@ -19,11 +19,9 @@ import pytest
 
 from app.core.config import SandboxMode
 from app.core.errors import SandboxError, SandboxUnavailable
-from app.sandbox.sandbox import Bind, Profile, Sandbox, SandboxLimits, truncate_middle
+from app.sandbox.sandbox import Bind, Sandbox, SandboxLimits, truncate_middle
 from tests.fakes.sandbox_probe import (
-    ALL_PROFILES,
     BWRAP_PROFILES,
-    job_worktree,
     probed_sandbox,
     sandbox_for,
 )
@@ -50,23 +48,6 @@ def host_processes_with(marker: str) -> list[int]:
         if marker.encode() in cmdline:
             found.append(int(path.name))
     return found
-
-
-@pytest.fixture
-def root(tmp_path: Path) -> Path:
-    return job_worktree(tmp_path)
-
-
-@pytest.fixture(params=BWRAP_PROFILES)
-def sandbox(request: pytest.FixtureRequest) -> Sandbox:
-    profile: Profile = request.param
-    return sandbox_for(profile)
-
-
-@pytest.fixture(params=ALL_PROFILES)
-def any_sandbox(request: pytest.FixtureRequest) -> Sandbox:
-    profile: Profile = request.param
-    return sandbox_for(profile)
 
 
 def test_the_probe_picks_a_bubblewrap_profile_and_describe_names_it() -> None:

@@ -16,15 +16,10 @@ import pytest
 from app.core.errors import ToolError
 from app.sandbox.sandbox import Profile, SandboxLimits, truncate_middle
 from app.sandbox.shell import ShellSession
-from tests.fakes.sandbox_probe import ALL_PROFILES, job_worktree, sandbox_for
+from tests.fakes.sandbox_probe import ALL_PROFILES, sandbox_for
 from tests.sandbox.test_sandbox import host_processes_with
 
 RESET = "cwd and variables were reset"
-
-
-@pytest.fixture
-def root(tmp_path: Path) -> Path:
-    return job_worktree(tmp_path)
 
 
 @pytest.fixture(params=ALL_PROFILES)
