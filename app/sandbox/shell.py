@@ -13,7 +13,7 @@ from types import TracebackType
 from app.core.errors import SandboxError, ToolError
 from app.sandbox.args import MIB
 from app.sandbox.cgroups import KILL_WAIT_SECONDS
-from app.sandbox.disk import disk_exceeded, disk_usage, writable_paths
+from app.sandbox.disk import DiskGauge, disk_exceeded, writable_paths
 from app.sandbox.limit_notes import disk_note, limit_notes
 from app.sandbox.output_cap import READ_CHUNK, OutputCap
 from app.sandbox.process import SandboxProcess
@@ -69,6 +69,7 @@ class ShellSession:
         self._env = dict(env or {})
         self._binds = tuple(binds)
         self._limits = limits
+        self._gauge = DiskGauge(writable_paths(root, self._binds), limits.disk_mb * MIB)
         self._process: SandboxProcess | None = None
         self._marker = b""
         self._pending = b""
@@ -167,7 +168,7 @@ class ShellSession:
     async def _limit_notes(
         self, process: SandboxProcess, code: int | None, output: OutputCap, oom_before: int
     ) -> str:
-        used = await asyncio.to_thread(disk_usage, writable_paths(self._root, self._binds))
+        used = await self._gauge.measure()
         oom_kills = _oom_kills(process) - oom_before
         text, _ = output.render()
         return limit_notes(self._limits, code, text, oom_kills=oom_kills, disk_used=used)

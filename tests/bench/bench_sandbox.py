@@ -126,7 +126,7 @@ async def bench_large_worktree(scratch: Path) -> None:
         times = [await timed(lambda: _shell_true(shell)) for _ in range(ROUNDS // 4)]
     print(
         f"-- persistent shell, worktree of {LARGE_FILES} files: "
-        f"p50 {statistics.median(times):.2f} ms per command (the disk measure walks them)"
+        f"p50 {statistics.median(times):.2f} ms per command (disk gauge: statvfs between walks)"
     )
 
 
