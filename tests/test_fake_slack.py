@@ -14,6 +14,7 @@ import aiohttp
 import httpx
 import pytest
 import yaml
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
@@ -101,7 +102,7 @@ async def test_home_users_conversations_and_auth(slack: FakeSlack) -> None:
         await client.users_info(user="U0NOBODY")
 
 
-async def test_every_call_is_logged_without_its_token(slack: FakeSlack) -> None:
+async def test_every_call_is_logged_with_its_token_apart(slack: FakeSlack) -> None:
     await bot_client(slack).chat_postMessage(channel="C0GENERAL", text="hi")
 
     [call] = slack.calls_to("chat.postMessage")
@@ -277,7 +278,7 @@ def test_the_builders_shape_bodies_like_slack() -> None:
 # -- the pieces fit: bolt AsyncApp (authorize=, no auth.test) behind starlette ----------------
 
 
-def bolt_on_starlette(slack: FakeSlack) -> Starlette:
+def honk_bolt_app(slack: FakeSlack) -> AsyncApp:
     async def authorize(**_: Any) -> AuthorizeResult:
         return AuthorizeResult(
             enterprise_id=None,
@@ -299,7 +300,11 @@ def bolt_on_starlette(slack: FakeSlack) -> Starlette:
         await ack(f"Got: {command['text']}")
         await say(f"Working on {command['text']}")
 
-    handler = AsyncSlackRequestHandler(bolt)
+    return bolt
+
+
+def bolt_on_starlette(slack: FakeSlack) -> Starlette:
+    handler = AsyncSlackRequestHandler(honk_bolt_app(slack))
 
     async def events(request: Request) -> Response:
         return await handler.handle(request)
@@ -334,6 +339,20 @@ async def test_bolt_refuses_a_stale_or_unsigned_request(slack: FakeSlack) -> Non
 async def test_bolt_answers_the_url_verification_challenge(slack: FakeSlack) -> None:
     answer = await post(bolt_on_starlette(slack), slack_req.url_verification("c-42"))
     assert answer.status_code == 200 and answer.json() == {"challenge": "c-42"}
+
+
+async def test_the_same_bolt_app_answers_through_socket_mode(slack: FakeSlack) -> None:
+    handler = AsyncSocketModeHandler(honk_bolt_app(slack), APP_TOKEN)
+    await handler.connect_async()  # type: ignore[no-untyped-call]
+    try:
+        fields = slack_req.slash_command_fields("owner/repo fix it")
+        ack = await slack.socket.push("slash_commands", fields)
+    finally:
+        await handler.close_async()  # type: ignore[no-untyped-call]
+
+    assert ack["payload"] == {"text": "Got: owner/repo fix it"}
+    assert [m.text for m in slack.messages] == ["Working on owner/repo fix it"]
+    assert [c.method for c in slack.calls] == ["apps.connections.open", "chat.postMessage"]
 
 
 # -- the manifest ------------------------------------------------------------------------------
