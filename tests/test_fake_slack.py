@@ -215,20 +215,6 @@ async def test_socket_mode_delivers_events_with_their_envelope(slack: FakeSlack)
     assert ack["envelope_id"] == slack.socket.pushed[0]["envelope_id"] and "payload" not in ack
 
 
-async def test_socket_mode_client_reconnects_after_a_disconnect(slack: FakeSlack) -> None:
-    async def on_request(client: AsyncBaseSocketModeClient, request: SocketModeRequest) -> None:
-        await client.send_socket_mode_response(SocketModeResponse(request.envelope_id))
-
-    async with socket_mode(slack, on_request):
-        await slack.socket.wait_connected()
-        await slack.socket.disconnect()
-        payload = slack_req.block_actions_payload("stop", "42")
-        ack = await slack.socket.push("interactive", payload)
-
-    assert len(slack.calls_to("apps.connections.open")) >= 2  # the client opened a new one
-    assert ack["envelope_id"] == slack.socket.pushed[0]["envelope_id"]
-
-
 # -- signatures -------------------------------------------------------------------------------
 
 
