@@ -50,8 +50,11 @@ def safe(text: str) -> str:
 
 
 def short(text: str, limit: int = 60) -> str:
-    """`text` on one line, cut to `limit` characters with `…`; made `safe`."""
-    flat = " ".join(text.split())
+    """`text` on one line, cut to `limit` characters with `…`; made `safe`.
+
+    Secrets are redacted before the cut, so a cut cannot leave a secret's head unrecognised.
+    """
+    flat = " ".join(redact_secrets(text).split())
     if len(flat) > limit:
         flat = flat[: limit - 1].rstrip() + "…"
     return safe(flat)

@@ -25,6 +25,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from app.core.model_text import redact_secrets
+
 _OWNER = re.compile(r"[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}")
 _NAME = re.compile(r"[A-Za-z0-9._-]{1,100}")
 _REPO_WORD = re.compile(r"(?P<owner>[^/\s#]+)/(?P<name>[^/\s#]+)(?:#(?P<number>\S*))?")
@@ -146,7 +148,7 @@ def plain_text(text: str, bot_user_id: str | None = None) -> str:
     Without `bot_user_id`, a user mention that opens the text is taken for the bot's.
     """
     if bot_user_id:
-        text = re.sub(rf"<@{re.escape(bot_user_id)}(?:\|[^<>]*)?>", " ", text)
+        text = re.sub(rf"[ \t]*<@{re.escape(bot_user_id)}(?:\|[^<>]*)?>[ \t]*", " ", text)
     else:
         text = re.sub(r"\A\s*<@[UW][A-Z0-9]+(?:\|[^<>]*)?>", " ", text)
     text = _MARKUP.sub(lambda m: _unmarked(m.group(1)), text)
@@ -217,6 +219,7 @@ def _named_repo(plain: str, word: str, rest: str) -> SlackRequest:
 
 
 def _quoted(text: str) -> str:
-    """A piece of the person's text for an error inside backticks: one line, short."""
-    flat = " ".join(text.replace("`", "'").split())
+    """A piece of the person's text for an error inside backticks: one line, short, and
+    secrets redacted before the cut (the cut could hide a secret from the patterns)."""
+    flat = " ".join(redact_secrets(text).replace("`", "'").split())
     return flat if len(flat) <= 40 else flat[:39] + "…"

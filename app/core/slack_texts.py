@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from app.core.markdown import login as github_login
 from app.core.markdown import money
-from app.core.slack_mrkdwn import link, short
+from app.core.slack_mrkdwn import link, safe, short
 from app.core.slack_requests import NEEDS_REPOSITORY
 
 MAX_JOB_LINES = 10
@@ -106,8 +106,9 @@ def channel_repository_set(repo: str) -> str:
 
 
 def request_error(reason: str) -> str:
-    """A parse error (`Unknown.reason`, `Empty.reason`) with the way to usage."""
-    return f"{reason}\n`help` shows what Honk understands."
+    """A parse error (`Unknown.reason`, `Empty.reason`: it quotes the person) with the way to usage."""
+    usage = "" if "`help`" in reason else "\n`help` shows what Honk understands."
+    return safe(reason) + usage
 
 
 def review_addressed(sha: str, commit_url: str | None) -> str:
