@@ -106,7 +106,7 @@ def channel_repository_set(repo: str) -> str:
 
 
 def request_error(reason: str) -> str:
-    """A parse error (`Unknown.reason`, `Empty.reason`: it quotes the person) with the way to usage."""
+    """A parse error (`Unknown.reason`, `Empty.reason`: it quotes the person), then usage."""
     usage = "" if "`help`" in reason else "\n`help` shows what Honk understands."
     return safe(reason) + usage
 
