@@ -61,11 +61,14 @@ def short(text: str, limit: int = 60) -> str:
 
 
 def link(url: str | None, label: str) -> str:
-    """`<url|label>` when `url` is a plain http(s) URL; otherwise the label alone (made safe)."""
+    """`<url|label>` when `url` is a plain http(s) URL; otherwise the label alone (made safe).
+
+    `&` in the URL is written `&amp;`, as Slack writes it in the links it sends.
+    """
     text = safe(label).replace("|", "¦")
     if url is None or not _URL.fullmatch(url):
         return text
-    return f"<{url}|{text}>"
+    return f"<{url.replace('&', '&amp;')}|{text}>"
 
 
 def mention(user_id: str | None) -> str:

@@ -15,9 +15,12 @@ one of the rows of DESIGN.md's table:
 
 A first word with exactly one `/` names a repository and is validated like GitHub's names (owner:
 1-39 letters, digits or inner single hyphens; name: letters, digits, `.`, `_`, `-`, at most
-100, not `.` or `..`); a wrong one gets `Unknown(text, reason)`, never a guess. Empty text is
-`Empty(reason)`. `resolve_repository` picks the repository: explicit, else the thread's job,
-else the channel default, else `Needs(how to name one)`.
+100, not `.` or `..`); a wrong one gets `Unknown(text, reason)`, never a guess. So a task that
+opens with a path of one `/` (`src/app.py …`) reads as a repository; `a/b/c …` does not. Empty
+text is `Empty(reason)`. A reply in a job's thread reads the same way: a `Task(None, text)` there
+is the follow-up on that job's PR (the caller knows the thread). `resolve_repository` picks the
+repository: explicit, else the thread's job, else the channel default, else `Needs(how to name
+one)`. `Unknown.text` is the person's raw text; only `reason` (secrets redacted) is for posting.
 """
 
 from __future__ import annotations

@@ -64,7 +64,7 @@ def test_a_secret_is_redacted_before_a_cut_could_hide_it() -> None:
     ("url", "label", "expected"),
     [
         ("https://github.com/o/r/pull/1", "o/r#1", "<https://github.com/o/r/pull/1|o/r#1>"),
-        ("http://ci.example/x?a=1&b=2", "run", "<http://ci.example/x?a=1&b=2|run>"),
+        ("http://ci.example/x?a=1&b=2", "run", "<http://ci.example/x?a=1&amp;b=2|run>"),
         ("https://x.example", "a|b <c>", "<https://x.example|a¦b &lt;c&gt;>"),
         ("javascript:alert(1)", "x", "x"),
         ("https://x.example/a b", "x", "x"),
