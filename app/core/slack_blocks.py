@@ -27,6 +27,7 @@ ACTION_READY = "honk_ready"
 ACTION_APPROVE = "honk_approve"
 ACTION_MERGE = "honk_merge"
 JobState = Literal["queued", "working", "testing", "publishing", "done", "failed", "cancelled"]
+STATUS_EDIT_SECONDS = 3.0  # the status is edited in place at most this often while it runs
 RUNNING: frozenset[JobState] = frozenset({"queued", "working", "testing", "publishing"})
 TestVerdict = Literal["passed", "failed", "none"]
 _STATE_WORD: dict[JobState, str] = {
@@ -104,6 +105,13 @@ def status_message(status: JobStatus) -> SlackMessage:
         "Stop", ACTION_STOP, str(status.job_id), "danger", confirm=f"Stop job {status.job_id}?"
     )
     return message(lines, actions(stop, block_id=f"honk_job_{status.job_id}"))
+
+
+def status_edit_due(last_edit_at: float | None, now: float, state: JobState) -> bool:
+    """Whether to edit the status now: the first time, when the job ended, or 3 s after the last."""
+    if last_edit_at is None or state not in RUNNING:
+        return True
+    return now - last_edit_at >= STATUS_EDIT_SECONDS
 
 
 def final_message(outcome: Outcome, requester: str | None) -> SlackMessage:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from app.core.markdown import login as github_login
 from app.core.markdown import money
-from app.core.slack_mrkdwn import link, safe, short
+from app.core.slack_mrkdwn import link, mention, safe, short
 from app.core.slack_requests import NEEDS_REPOSITORY
 
 MAX_JOB_LINES = 10
@@ -109,6 +109,28 @@ def request_error(reason: str) -> str:
     """A parse error (`Unknown.reason`, `Empty.reason`: it quotes the person), then usage."""
     usage = "" if "`help`" in reason else "\n`help` shows what Honk understands."
     return safe(reason) + usage
+
+
+def github_refused(what: str, message: str) -> str:
+    """An action GitHub refused (`what`: "merge", "approve", ...), as GitHub said it."""
+    said = short(message, 200) if message.strip() else "no reason given"
+    return f"GitHub refused to {short(what, 30)}:\n{said}"
+
+
+def other_approver_needed() -> str:
+    """`slack.merge_requires_other_approver`: the only approval is the requester's."""
+    return "\n".join(
+        (
+            "Merge refused: the only approval is the requester's.",
+            "This repository needs another person's approval.",
+        )
+    )
+
+
+def stopped_by(user_id: str | None) -> str:
+    """A line in the thread when someone pressed Stop."""
+    who = mention(user_id)
+    return f"Stopped by {who}." if who else "Stopped."
 
 
 def review_addressed(sha: str, commit_url: str | None) -> str:

@@ -20,6 +20,7 @@ from app.core.slack_blocks import (
     merge_offer,
     parse_job_value,
     parse_merge_value,
+    status_edit_due,
     status_message,
 )
 from app.core.slack_mrkdwn import SlackMessage
@@ -150,3 +151,21 @@ def test_a_job_value_reads_back_and_anything_else_is_refused() -> None:
     assert parse_job_value("42") == 42
     for forged in ["", "0", "-1", "4 2", "42x", "1" * 20]:
         assert parse_job_value(forged) is None
+
+
+@pytest.mark.parametrize(
+    ("last", "now", "state", "due"),
+    [
+        (None, 100.0, "queued", True),
+        (100.0, 101.0, "working", False),
+        (100.0, 102.9, "testing", False),
+        (100.0, 103.0, "working", True),
+        (100.0, 100.5, "done", True),
+        (100.0, 100.5, "failed", True),
+        (100.0, 100.5, "cancelled", True),
+    ],
+)
+def test_the_status_is_edited_at_most_every_3_seconds_while_running(
+    last: float | None, now: float, state: JobState, due: bool
+) -> None:
+    assert status_edit_due(last, now, state) is due

@@ -35,6 +35,7 @@ from app.core.slack_texts import (
     ci_result,
     closed,
     deployment_ready,
+    github_refused,
     help_text,
     jobs_list,
     link_first,
@@ -42,8 +43,10 @@ from app.core.slack_texts import (
     merged,
     name_a_repository,
     no_write_access,
+    other_approver_needed,
     request_error,
     review_addressed,
+    stopped_by,
     unlinked,
 )
 
@@ -94,6 +97,9 @@ TEXTS: list[tuple[str, Callable[[str], str | SlackMessage]]] = [
     ("approved", lambda u: approved(u or "octocat")),
     ("merged", lambda u: merged(u or "octocat")),
     ("closed", lambda _: closed()),
+    ("github refused", lambda u: github_refused("merge", u or "Pull Request is not mergeable")),
+    ("other approver", lambda _: other_approver_needed()),
+    ("stopped by", lambda _: stopped_by("U0ALICE")),
     ("deployment", lambda u: deployment_ready(u or "preview", "https://pr-57.preview.example")),
     ("artifacts", lambda u: artifacts([Artifact(u or "dist", "https://ci.example/a/1")])),
     ("jobs", lambda u: jobs_list([*JOBS, JobLine(40, "octo/y", 3, u or "queued", 0)])),
@@ -230,3 +236,15 @@ def test_jobs_list_shows_each_job_on_one_line_newest_first() -> None:
     ]
     many = [JobLine(n, "o/r", n, "done", 0) for n in range(30)]
     assert len(jobs_list(many).split("\n")) == 11
+
+
+def test_a_refusal_is_shown_as_github_gave_it() -> None:
+    assert github_refused("merge", "Head branch was modified. Review and try the merge again.") == (
+        "GitHub refused to merge:\nHead branch was modified. Review and try the merge again."
+    )
+    assert github_refused("approve", " ") == "GitHub refused to approve:\nno reason given"
+
+
+def test_stopped_by_mentions_only_a_real_user() -> None:
+    assert stopped_by("U0ALICE") == "Stopped by <@U0ALICE>."
+    assert stopped_by("<!channel>") == "Stopped."
