@@ -13,7 +13,8 @@ read (`FileChange`: binary or not, the new blob's bytes), and returns every viol
   KEY-----` header, PGP's `PRIVATE KEY BLOCK` too), `github_token` (`ghp_` `gho_` `ghu_` `ghs_`
   `ghr_` + 36 or more characters, `github_pat_`), `anthropic_key` (`sk-ant-`),
   `aws_access_key_id` (`AKIA`/`ASIA` + 16), `aws_secret_access_key` (40 characters after a
-  `aws_secret_access_key`-like label), `slack_token` (`xoxb-` `xoxa-` `xoxp-` `xoxr-` `xoxs-`).
+  `aws_secret_access_key`-like label), `slack_token` (`xoxb-` `xoxa-` `xoxp-` `xoxr-` `xoxs-`,
+  and the app-level `xapp-`).
   Hunk line counts are followed, so an added line that itself starts with `++` is still read as
   added, and the new-file line number is exact.
 - `too_many_files`, `diff_too_large` (the text diff's bytes plus every binary file's bytes) and
@@ -57,7 +58,7 @@ SECRET_PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = (
         r"(?i)(?P<prefix>(?:aws_?)?secret_?access_?key)[\"']?\s*[:=]\s*[\"']?"
         r"[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])")),
     ("slack_token", "Slack token", re.compile(
-        r"(?<![A-Za-z0-9])(?P<prefix>xox[baprs]-)[A-Za-z0-9-]{10,}")),
+        r"(?<![A-Za-z0-9])(?P<prefix>xox[baprs]-|xapp-)[A-Za-z0-9-]{10,}")),
 )  # fmt: skip
 
 
