@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import httpx
 from starlette.applications import Starlette
@@ -67,10 +67,13 @@ class FakeGitHubOAuth:
         return RedirectResponse(f"{request.query_params['redirect_uri']}?{urlencode(query)}")
 
     async def _token(self, request: Request) -> Response:
-        form = {key: str(value) for key, value in (await request.form()).items()}
+        form = dict(parse_qsl((await request.body()).decode()))
         self.token_posts.append(form)
         wants_json = "application/json" in request.headers.get("accept", "")
-        if form.get("client_id") != self.client_id or form.get("client_secret") != self.client_secret:
+        if (
+            form.get("client_id") != self.client_id
+            or form.get("client_secret") != self.client_secret
+        ):
             return _answer({"error": "incorrect_client_credentials"}, wants_json)
         if form.get("grant_type") == "refresh_token":
             person = self.refresh.pop(form.get("refresh_token", ""), None)
@@ -79,7 +82,11 @@ class FakeGitHubOAuth:
             person = self.codes.pop(form.get("code", ""), None)
             error = "bad_verification_code"
         if person is None:
-            return _answer({"error": error, "error_description": "The code is wrong."}, wants_json)
+            described = {
+                "error": error,
+                "error_description": "The code passed is incorrect or expired.",
+            }
+            return _answer(described, wants_json)
         return _answer(self._grant(person), wants_json)
 
     def _grant(self, person: FakePerson) -> dict[str, str | int]:
@@ -105,7 +112,7 @@ class FakeGitHubOAuth:
         return JSONResponse({"login": person.login, "id": person.github_id, "type": "User"})
 
 
-def _answer(body: dict[str, str | int], wants_json: bool) -> Response:
+def _answer(body: Mapping[str, str | int], wants_json: bool) -> Response:
     if wants_json:
-        return JSONResponse(body)
+        return JSONResponse(dict(body))
     return PlainTextResponse(urlencode(body), media_type="application/x-www-form-urlencoded")
