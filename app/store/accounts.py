@@ -17,7 +17,13 @@ from app.store.tables import github_users, link_tokens, slack_links
 
 LINK_SECONDS = 600.0  # a Slack linking link is valid for ten minutes
 LINK_PURPOSE = "slack-link"
+LINK_ROUTE = "/slack/link"
 REFRESH_MARGIN = 60.0  # refresh a user token this many seconds before it expires
+
+
+def link_url(public_url: str, token: str) -> str:
+    """The address a Slack person opens to link their GitHub account (`token` is URL-safe)."""
+    return f"{public_url.rstrip('/')}{LINK_ROUTE}?token={token}"
 
 
 @dataclass(frozen=True)
@@ -88,21 +94,27 @@ class Accounts:
         }
 
     async def user_token(self, github_id: int, refresh: Refresh) -> str | None:
-        """The person's user token, refreshed first when it (nearly) expired; None if none."""
+        """The person's user token, refreshed first when it (nearly) expired; None when there is
+        none, it can no longer be refreshed, or another HONK_SECRET_KEY sealed it.
+        `refresh`'s errors (SignInError) pass through."""
         query = select(github_users).where(github_users.c.github_id == github_id)
         async with self.store.transaction() as conn:
             row = (await conn.execute(query)).mappings().first()
         if row is None or row["access_token"] is None:
             return None
         expires = row["access_expires_at"]
-        if expires is None or expires - REFRESH_MARGIN > self.clock():
-            return self.sealer.decrypt(row["access_token"])
-        refresh_expires = row["refresh_expires_at"]
-        if row["refresh_token"] is None or (
-            refresh_expires is not None and refresh_expires <= self.clock()
-        ):
+        try:
+            if expires is None or expires - REFRESH_MARGIN > self.clock():
+                return self.sealer.decrypt(row["access_token"])
+            refresh_expires = row["refresh_expires_at"]
+            if row["refresh_token"] is None or (
+                refresh_expires is not None and refresh_expires <= self.clock()
+            ):
+                return None
+            refresh_token = self.sealer.decrypt(row["refresh_token"])
+        except BadSeal:  # HONK_SECRET_KEY changed: the person signs in again
             return None
-        grant = await refresh(self.sealer.decrypt(row["refresh_token"]))
+        grant = await refresh(refresh_token)
         await self.save_user(GitHubUser(github_id, row["login"]), grant)
         return grant.access_token
 

@@ -5,6 +5,7 @@ This is the sign-in routes' own outside call (httpx), kept in the web layer besi
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -58,7 +59,7 @@ class OAuthClient:
         """The person the user token belongs to (`GET /user`)."""
         headers = {"Authorization": f"Bearer {token}", "Accept": "application/vnd.github+json"}
         async with self._client() as client:
-            response = await client.get(f"{self.api_url}/user", headers=headers)
+            response = await _send(client.get(f"{self.api_url}/user", headers=headers))
         body = _json(response, "GET /user")
         if not isinstance(body.get("id"), int) or not isinstance(body.get("login"), str):
             raise SignInError("GET /user answered without an id and login")
@@ -68,7 +69,8 @@ class OAuthClient:
         form = {"client_id": self.client_id, "client_secret": self.client_secret.reveal(), **fields}
         url = f"{self.github_url}/login/oauth/access_token"
         async with self._client() as client:
-            response = await client.post(url, data=form, headers={"Accept": "application/json"})
+            accept = {"Accept": "application/json"}
+            response = await _send(client.post(url, data=form, headers=accept))
         body = _json(response, "the token exchange")
         if "error" in body or not isinstance(body.get("access_token"), str):
             reason = body.get("error_description") or body.get("error") or "no access_token"
@@ -82,6 +84,13 @@ class OAuthClient:
 
     def _client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(timeout=TIMEOUT, transport=self.transport)
+
+
+async def _send(request: Awaitable[httpx.Response]) -> httpx.Response:
+    try:
+        return await request
+    except httpx.HTTPError as exc:
+        raise SignInError(f"GitHub could not be reached ({type(exc).__name__})") from None
 
 
 def _json(response: httpx.Response, what: str) -> dict[str, Any]:

@@ -17,9 +17,9 @@ from app.core.errors import BadSeal, ConfigError, SignInError, StoreError
 from app.core.sealing import Sealer
 from app.store.accounts import LINK_SECONDS, Accounts, GitHubUser
 from app.store.engine import Store
+from app.store.secret_key import secret_key
 from app.web import signin_pages as pages
 from app.web.oauth import OAuthClient
-from app.web.secret_key import secret_key
 
 STATE_COOKIE = "honk_oauth_state"
 LINK_COOKIE = "honk_slack_link"

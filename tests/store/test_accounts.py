@@ -8,7 +8,7 @@ from sqlalchemy import select
 from app.core.config import Secret
 from app.core.errors import BadSeal
 from app.core.sealing import Sealer
-from app.store.accounts import Accounts, GitHubUser, SlackPerson, TokenGrant
+from app.store.accounts import Accounts, GitHubUser, SlackPerson, TokenGrant, link_url
 from app.store.engine import Store
 from app.store.tables import github_users
 from tests.conftest import ManualClock
@@ -120,3 +120,15 @@ async def test_link_and_unlink(accounts: Accounts, store: Store) -> None:
     assert await accounts.user_token(MONA.github_id, Refresher()) is None
     assert "gAAAA" not in await raw_row(store)  # no encrypted token is left either
     assert await accounts.unlink(PERSON) is None
+
+
+async def test_tokens_sealed_with_another_key_are_none(accounts: Accounts) -> None:
+    await accounts.save_user(MONA, GRANT)
+    rekeyed = Accounts(accounts.store, Sealer(Secret("new-key")), clock=accounts.clock)
+    assert await rekeyed.user_token(MONA.github_id, Refresher()) is None
+
+
+def test_link_url() -> None:
+    assert link_url("https://honk.example.com/", "abc.def") == (
+        "https://honk.example.com/slack/link?token=abc.def"
+    )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import stat
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
@@ -22,7 +20,6 @@ from app.store.accounts import Accounts, GitHubUser, SlackPerson
 from app.store.engine import Store
 from app.store.tables import github_users
 from app.web.oauth import OAuthClient
-from app.web.secret_key import secret_key
 from app.web.server import create_app
 from app.web.signin import SignIn
 from tests.conftest import ManualClock
@@ -311,11 +308,17 @@ async def test_without_a_client_id_the_routes_say_how_to_set_it_up(
     assert not (tmp_path / "secret.key").exists()
 
 
-def test_the_secret_key_file_is_created_0600_once(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path / "data")
-    key = secret_key(settings)
-    path = tmp_path / "data" / "secret.key"
-    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    assert key.reveal() and key.reveal() in path.read_text()
-    assert secret_key(settings) == key
-    assert secret_key(replace(settings, secret_key=Secret("set"))) == Secret("set")
+async def test_github_unreachable_is_a_clear_page(
+    tmp_path: Path, store: Store, fake: FakeGitHubOAuth, clock: ManualClock
+) -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    signin = sign_in_app(make_settings(tmp_path), store, fake, clock)
+    assert signin.oauth is not None
+    signin.oauth = replace(signin.oauth, transport=httpx.MockTransport(refuse))
+    transport = httpx.ASGITransport(app=Starlette(routes=signin.routes()))
+    async with httpx.AsyncClient(transport=transport, base_url=BASE) as client:
+        state = await start_login(client)
+        response = await client.get("/auth/github/callback", params={"code": "c", "state": state})
+    assert response.status_code == 502 and "could not be reached" in response.text
