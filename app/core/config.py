@@ -17,6 +17,7 @@ T = TypeVar("T")
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./.honk/honk.db"
 DEFAULT_MODEL = "claude-sonnet-5-5"
+API_URL = "https://api.github.com"
 
 
 class Secret:
@@ -63,6 +64,10 @@ class Settings:
     dashboard_token: Secret | None = None
     slack_signing_secret: Secret | None = None
     slack_bot_token: Secret | None = None
+    github_client_id: str | None = None
+    github_client_secret: Secret | None = None
+    github_url: str = "https://github.com"
+    secret_key: Secret | None = None
     label: str = "honk"
     branch_prefix: str = "honk/"
     bot_login: str | None = None
@@ -100,7 +105,7 @@ def _parse(env: Mapping[str, str]) -> dict[str, Any]:
         "github_app_id": get.opt("GITHUB_APP_ID", _positive_int),
         "github_private_key": _private_key(env),
         "github_webhook_secret": get.secret("GITHUB_WEBHOOK_SECRET"),
-        "github_api_url": get.url("GITHUB_API_URL", "https://api.github.com"),
+        "github_api_url": get.url("GITHUB_API_URL", API_URL),
         "anthropic_api_key": get.secret("ANTHROPIC_API_KEY"),
         "anthropic_base_url": get.opt("ANTHROPIC_BASE_URL", _url),
         "model": get.value("HONK_MODEL", DEFAULT_MODEL, _non_empty),
@@ -114,6 +119,10 @@ def _parse(env: Mapping[str, str]) -> dict[str, Any]:
         "dashboard_token": get.secret("HONK_DASHBOARD_TOKEN"),
         "slack_signing_secret": get.secret("SLACK_SIGNING_SECRET"),
         "slack_bot_token": get.secret("SLACK_BOT_TOKEN"),
+        "github_client_id": get.opt("GITHUB_CLIENT_ID", _non_empty),
+        "github_client_secret": get.secret("GITHUB_CLIENT_SECRET"),
+        "github_url": get.url("GITHUB_URL", web_url_of(get.url("GITHUB_API_URL", API_URL))),
+        "secret_key": get.secret("HONK_SECRET_KEY"),
         "label": get.value("HONK_LABEL", "honk", _non_empty),
         "branch_prefix": get.value("HONK_BRANCH_PREFIX", "honk/", _branch_prefix),
         "bot_login": get.opt("HONK_BOT_LOGIN", _non_empty),
@@ -183,6 +192,11 @@ def _private_key(env: Mapping[str, str]) -> Secret | None:
         name = "GITHUB_PRIVATE_KEY_PATH" if path else "GITHUB_PRIVATE_KEY"
         raise ConfigError(f"{name} must be a PEM private key (-----BEGIN ... PRIVATE KEY-----)")
     return Secret(text)
+
+
+def web_url_of(api_url: str) -> str:
+    """GitHub's web address for an API address: github.com, or `https://HOST` for `/api/v3`."""
+    return "https://github.com" if api_url == API_URL else api_url.removesuffix("/api/v3")
 
 
 def _non_empty(raw: str) -> str:

@@ -13,6 +13,8 @@ HonkError
 │   └── LeaseLost               the job's lease passed to another worker
 ├── FlowError                   a job cannot be carried out (fails without retry)
 ├── GitHubError                 the GitHub API refused or failed
+├── SignInError                 GitHub sign-in failed (OAuth exchange, /user, refresh)
+├── BadSeal                     a signed cookie or link that is tampered, misdirected or expired
 ├── WorkspaceError              a git operation failed
 ├── SandboxError                the sandbox cannot run a command
 │   ├── SandboxUnavailable      bubblewrap cannot run here and HONK_SANDBOX=none was not set
@@ -104,6 +106,18 @@ class GitHubError(HonkError):
     def maybe_done(self) -> bool:
         """Whether GitHub may have carried the request out anyway (a 5xx, or no answer)."""
         return self.status is None or self.status >= 500
+
+
+class SignInError(HonkError):
+    """GitHub sign-in failed: the code exchange, `GET /user` or a token refresh."""
+
+
+class BadSeal(HonkError):
+    """A signed value that was tampered with, was made for another purpose, or is too old."""
+
+    def __init__(self, message: str, *, expired: bool = False) -> None:
+        super().__init__(message)
+        self.expired = expired
 
 
 class WorkspaceError(HonkError):

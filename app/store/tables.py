@@ -115,3 +115,38 @@ pull_requests = Table(
     ),
 )
 Index("ix_pull_requests_branch", pull_requests.c.repo, pull_requests.c.branch)
+
+
+# Sign-in (revision 0005): GitHub people with their user tokens (encrypted with
+# HONK_SECRET_KEY), the Slack people linked to them, and single-use Slack linking links.
+github_users = Table(
+    "github_users",
+    metadata,
+    Column("github_id", BigInteger, primary_key=True),
+    Column("login", Text, nullable=False),
+    Column("access_token", Text),  # encrypted
+    Column("access_expires_at", Float),
+    Column("refresh_token", Text),  # encrypted
+    Column("refresh_expires_at", Float),
+    Column("updated_at", Float, nullable=False),
+)
+
+slack_links = Table(
+    "slack_links",
+    metadata,
+    Column("slack_team", Text, nullable=False),
+    Column("slack_user", Text, nullable=False),
+    Column("github_id", BigInteger, nullable=False),
+    Column("linked_at", Float, nullable=False),
+    PrimaryKeyConstraint("slack_team", "slack_user", name="pk_slack_links"),
+)
+
+link_tokens = Table(
+    "link_tokens",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("slack_team", Text, nullable=False),
+    Column("slack_user", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("used_at", Float),
+)

@@ -31,6 +31,7 @@ from app.store.engine import Store
 from app.store.queue import Queue
 from app.web import home
 from app.web.intake import Accepted, Intake
+from app.web.signin import SignIn
 
 log = logging.getLogger("honk.ingress")
 REOPEN_SECONDS = 2.0
@@ -65,6 +66,10 @@ class AppState:
         self.store = await Store.open(self.settings.database_url)
         self.queue = Queue.from_settings(self.store, self.settings)
         self.intake = Intake.for_queue(self.queue)
+
+    async def get_store(self) -> Store:
+        """The store, opening the database first if it is not open."""
+        return (await self.get_queue()).store
 
     async def accept(self, event: Event, command: Command | None) -> Accepted:
         """Record the delivery and enqueue its command (grouped commits on SQLite)."""
@@ -117,6 +122,7 @@ def create_app(
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Route("/", index, methods=["GET"]),
+        *SignIn(settings, state.get_store).routes(),
     ]
     return Starlette(routes=routes, lifespan=_lifespan(state, background))
 

@@ -117,11 +117,46 @@ def test_secrets_never_show_in_repr() -> None:
         ANTHROPIC_API_KEY="sk-ant-secret-value",
         GITHUB_PRIVATE_KEY=PEM,
         SLACK_BOT_TOKEN="xoxb-secret-value",
+        GITHUB_CLIENT_SECRET="oauth-client-secret",
+        HONK_SECRET_KEY="honk-secret-key",
     )
     text = repr(s) + str(s)
-    for secret in ("hook-secret-value", "sk-ant-secret-value", "MIIBOgIBAAJBAK", "xoxb-secret"):
+    hidden = ("oauth-client-secret", "honk-secret-key")
+    for secret in (
+        "hook-secret-value",
+        "sk-ant-secret-value",
+        "MIIBOgIBAAJBAK",
+        "xoxb-secret",
+        *hidden,
+    ):
         assert secret not in text
     assert s.github_webhook_secret == Secret("hook-secret-value")
+
+
+def test_sign_in_settings() -> None:
+    s = settings(GITHUB_CLIENT_ID="Iv1.abc", GITHUB_CLIENT_SECRET="shh", HONK_SECRET_KEY="k")
+    assert (s.github_client_id, s.github_client_secret) == ("Iv1.abc", Secret("shh"))
+    assert s.secret_key == Secret("k")
+    assert (settings().github_client_id, settings().secret_key) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "https://github.com"),
+        ({"GITHUB_API_URL": "https://ghe.example.com/api/v3"}, "https://ghe.example.com"),
+        ({"GITHUB_API_URL": "https://ghe.example.com/api/v3/"}, "https://ghe.example.com"),
+        ({"GITHUB_URL": "https://gh.example.org/", "GITHUB_API_URL": "https://x/api/v3"},
+         "https://gh.example.org"),
+    ],
+)  # fmt: skip
+def test_github_url_follows_the_api_url(env: dict[str, str], expected: str) -> None:
+    assert settings(**env).github_url == expected
+
+
+def test_github_url_must_be_a_url() -> None:
+    with pytest.raises(ConfigError, match="GITHUB_URL"):
+        settings(GITHUB_URL="github.com")
 
 
 def test_env_file_fills_in_and_environment_wins(tmp_path: Path) -> None:

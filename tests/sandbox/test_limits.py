@@ -18,7 +18,7 @@ from app.sandbox.shell import ShellSession
 pytestmark = pytest.mark.bwrap
 
 TIMEOUT = 30.0
-HOLD = "import time; b = bytearray({mb} * 2**20); print('held', flush=True); time.sleep(4)"
+HOLD = "import time; b = bytearray({mb} * 2**20); print('held', flush=True); time.sleep(8)"
 
 
 async def test_memory_is_capped_for_the_whole_command_tree(

@@ -1,1 +1,2 @@
-"""The fake GitHub: a stateful REST API served over loopback (`api`), and a session on it."""
+"""The fake GitHub: a stateful REST API served over loopback (`api`), a session on it, and
+the OAuth web flow of sign-in (`oauth`)."""
