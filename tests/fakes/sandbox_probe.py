@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -15,14 +17,26 @@ BWRAP_PROFILES: list[Profile] = ["bwrap-full", "bwrap-weak"]
 ALL_PROFILES: list[Profile] = [*BWRAP_PROFILES, "none"]
 
 
+def unavailable(reason: str) -> NoReturn:
+    """This host lacks what the test needs: a skip here, a failure under CI=true (where
+    `make test` installed it and CI runs as root)."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI=true, but {reason}")
+    pytest.skip(reason)
+
+
+def needs_tool(name: str) -> None:
+    """Skip (fail under CI=true) unless the command `name` is installed."""
+    if shutil.which(name) is None:
+        unavailable(f"{name} is not installed")
+
+
 def probed_sandbox(mode: SandboxMode = "bwrap") -> Sandbox:
     """The probed sandbox; skips where bubblewrap cannot run, fails under CI=true."""
     try:
         return Sandbox.probe(mode)
     except SandboxUnavailable as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true, but the sandbox is unavailable: {exc}")
-        pytest.skip(str(exc))
+        unavailable(f"the sandbox is unavailable: {exc}")
 
 
 def sandbox_for(profile: Profile) -> Sandbox:
@@ -33,7 +47,7 @@ def sandbox_for(profile: Profile) -> Sandbox:
     try:
         return Sandbox.require(profile)
     except SandboxUnavailable as exc:
-        pytest.skip(f"this host runs another profile: {exc}")
+        unavailable(f"this host runs another sandbox profile: {exc}")
 
 
 def job_worktree(tmp_path: Path) -> Path:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -23,15 +22,21 @@ from app.store.jobs import Job
 from tests.fakes.anthropic_api import bash, text_block
 from tests.fakes.git_remote import commit_to_remote
 from tests.fakes.registry import HOST, VALUE, StandInRegistry, stand_in_registry
-from tests.fakes.sandbox_probe import BWRAP_PROFILES, sandbox_for
+from tests.fakes.sandbox_probe import BWRAP_PROFILES, needs_tool, sandbox_for
 from tests.flows.test_e2e import labeled
 from tests.flows.world import World
 
 pytestmark = [
-    pytest.mark.usefixtures("needs_sandbox"),
-    pytest.mark.skipif(shutil.which("socat") is None, reason="socat is not installed"),
+    pytest.mark.usefixtures("needs_sandbox", "needs_socat"),
     pytest.mark.httpx2(assert_all_called=False),  # a failed setup never calls the model
 ]
+
+
+@pytest.fixture
+def needs_socat() -> None:
+    needs_tool("socat")
+
+
 NAMES = {
     "registry.test": ["127.0.0.1"],
     "metadata.test": ["169.254.169.254"],
@@ -169,10 +174,10 @@ async def test_pip_install_editable_with_extras_works_for_setup_agent_and_tests(
     assert not list((world.settings.data_dir / "tools").glob("*"))  # removed after the job
 
 
-@pytest.mark.skipif(shutil.which("npm") is None, reason="npm is not installed")
 async def test_npm_install_works_for_setup_agent_and_tests(
     world: World, registry: StandInRegistry
 ) -> None:
+    needs_tool("npm")
     package = {"name": "widgets", "version": "1.0.0", "dependencies": {"tinydep": "1.0.0"}}
     setup = f"npm install --no-audit --no-fund --registry {registry.url}/"
     test = "node -e \"console.log('tests see', require('tinydep').VALUE)\""

@@ -8,7 +8,6 @@ the sandbox is shown to have no other way out.
 from __future__ import annotations
 
 import asyncio
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from app.sandbox.egress_proxy import (
     proxy_env,
 )
 from app.sandbox.sandbox import Bind, Profile
-from tests.fakes.sandbox_probe import BWRAP_PROFILES, job_worktree, sandbox_for
+from tests.fakes.sandbox_probe import BWRAP_PROFILES, job_worktree, needs_tool, sandbox_for
 
 BODY = b"stand-in registry: simple index"
 NAMES = {
@@ -125,11 +124,11 @@ async def test_malformed_requests_are_refused(proxy: EgressProxy, request_text: 
 
 
 @pytest.mark.bwrap
-@pytest.mark.skipif(shutil.which("socat") is None, reason="socat is not installed")
 @pytest.mark.parametrize("profile", BWRAP_PROFILES)
 async def test_a_sandboxed_setup_reaches_the_registry_and_nothing_else(
     tmp_path: Path, proxy: EgressProxy, registry_port: int, profile: Profile
 ) -> None:
+    needs_tool("socat")
     sandbox = sandbox_for(profile)
     host_service = await asyncio.start_server(_registry, "127.0.0.1", 0)
     service_port = host_service.sockets[0].getsockname()[1]

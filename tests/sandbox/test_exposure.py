@@ -15,6 +15,7 @@ import pytest
 
 from app.sandbox.exposure import ETC_ALLOWED, sandbox_shows
 from app.sandbox.sandbox import Sandbox
+from tests.fakes.sandbox_probe import unavailable
 
 TIMEOUT = 20.0
 CERTIFICATES_LOAD = 'import ssl; assert ssl.create_default_context().cert_store_stats()["x509_ca"]'
@@ -27,7 +28,7 @@ def etc_secret() -> Iterator[tuple[Path, str]]:
     try:
         directory.mkdir()
     except PermissionError:
-        pytest.skip("placing a bait file under /etc needs root (CI runs as root)")
+        unavailable("placing a bait file under /etc needs root")
     value = "sk-ant-" + secrets.token_hex(8)
     (directory / "honk.env").write_text(f"ANTHROPIC_API_KEY={value}\n")
     try:

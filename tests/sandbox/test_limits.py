@@ -14,6 +14,7 @@ import pytest
 from app.sandbox.limit_notes import limit_notes
 from app.sandbox.sandbox import Sandbox, SandboxLimits
 from app.sandbox.shell import ShellSession
+from tests.fakes.sandbox_probe import unavailable
 
 pytestmark = pytest.mark.bwrap
 
@@ -25,7 +26,7 @@ async def test_memory_is_capped_for_the_whole_command_tree(
     any_sandbox: Sandbox, root: Path
 ) -> None:
     if any_sandbox.memory_cgroup is None:
-        pytest.skip("no writable memory cgroup here: each process has only RLIMIT_AS (fallback)")
+        unavailable("no writable memory cgroup here: each process has only RLIMIT_AS")
     limits = SandboxLimits(memory_mb=200)
     hold = HOLD.format(mb=90)  # each process is well under RLIMIT_AS; four together are not
     command = f'for i in 1 2 3 4; do python3 -c "{hold}" & done; wait; echo after'
