@@ -11,15 +11,15 @@ at the top level, but not in both places at once. Example with every key:
       max_turns: 50                # model turns per job, 1..500
       max_usd: 5                   # USD per job, more than 0 and at most 100
       max_minutes: 30              # wall clock per job, 1..240
-    setup:                         # shell commands run before the agent, WITH network
+    setup:                         # run before the agent, online only to allowed registries
       - pip install -e .[dev]
     test: pytest -q                # the test command; unset: the agent decides and Honk says so
     test_timeout: 900              # seconds for the test command, 1..7200
     draft: true                    # open pull requests as drafts
-    allow_workflow_changes: false  # may the agent change .github/workflows/ and .github/actions/
+    allow_workflow_changes: false  # may it change .github/workflows/, actions/, action.yml
     ci_fix_attempts: 2             # attempts to fix failing CI on a Honk PR, 0..10 (0: never)
     max_changed_files: 100         # refuse to push a change touching more files, 1..10000
-    max_diff_bytes: 1000000        # refuse to push a larger diff, 1..100000000
+    max_diff_bytes: 1000000        # refuse a larger diff (binaries by their bytes)
 
 Defaults of `model` and the budgets come from the server's settings (`HONK_MODEL`,
 `HONK_MAX_TURNS`, `HONK_MAX_USD`, `HONK_MAX_MINUTES`). `settings_table()` renders the same list as
@@ -113,21 +113,24 @@ KEYS: tuple[_Key, ...] = (
          number(0, 100, above_low=True)),
     _Key("max_minutes", "number", _env("HONK_MAX_MINUTES", Settings.max_minutes),
          "wall-clock minutes per job, 1 to 240", number(1, 240)),
-    _Key("setup", "list of text", "none", "shell commands run before the agent, with network",
-         command_list),
+    _Key("setup", "list of text", "none",
+         "shell commands run before the agent, online only to the package registries the "
+         "operator allows (`HONK_SETUP_ALLOW`); see \"Setup\" below", command_list),
     _Key("test", "text", "none: the agent decides, Honk reports no test command",
          "the repository's test command", text_value, nullable=True),
     _Key("test_timeout", "number", "`900`", "seconds the test command may run, 1 to 7200",
          number(1, 7200)),
     _Key("draft", "boolean", "`true`", "open pull requests as drafts", boolean),
     _Key("allow_workflow_changes", "boolean", "`false`",
-         "may a change touch `.github/workflows/` or `.github/actions/`", boolean),
+         "may a change touch `.github/workflows/`, `.github/actions/` or any "
+         "`action.yml`/`action.yaml`", boolean),
     _Key("ci_fix_attempts", "integer", "`2`",
          "attempts to fix failing CI on a Honk PR, 0 to 10 (0: never)", integer(0, 10)),
     _Key("max_changed_files", "integer", "`100`",
          "Honk refuses to push a change touching more files, 1 to 10000", integer(1, 10_000)),
     _Key("max_diff_bytes", "integer", "`1000000`",
-         "Honk refuses to push a larger diff (bytes), 1 to 100000000", integer(1, 100_000_000)),
+         "Honk refuses to push a larger diff (bytes of the text diff plus every binary file's "
+         "bytes), 1 to 100000000", integer(1, 100_000_000)),
 )  # fmt: skip
 _BY_NAME = {key.name: key for key in KEYS}
 _NOT_SETTINGS = {

@@ -17,8 +17,9 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from app.flows.tool_dir import TOOLS_DIR, remove_tree
+from app.flows.tool_dir import TOOLS_DIR
 from app.store.deliveries import DeliveryQueue
+from app.workspace.pool import force_rmtree
 
 log = logging.getLogger("honk.retention")
 DAY_SECONDS = 86_400.0
@@ -100,7 +101,7 @@ def _remove_old(paths: Iterator[Path], cutoff: float, touched: Callable[[Path], 
         try:
             if touched(path) >= cutoff:
                 continue
-            remove_tree(path)
+            force_rmtree(path)
             removed += 1
         except OSError as exc:  # best effort: the next sweep tries again
             log.warning("could not sweep", extra={"path": str(path), "error": str(exc)})

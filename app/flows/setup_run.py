@@ -18,10 +18,11 @@ from app.core.repo_config import RepoConfig
 from app.flows.agent_run import sandbox_binds
 from app.flows.checkpoint import TEST_OUTPUT_CHARS
 from app.flows.services import SetupEgress
-from app.flows.tool_dir import ToolDir, remove_tree
+from app.flows.tool_dir import ToolDir
 from app.sandbox.args import SANDBOX_PATH
 from app.sandbox.egress_proxy import SOCKET_DIR, EgressProxy, bridge_script, proxy_env
 from app.sandbox.sandbox import Bind, CommandResult, Sandbox
+from app.workspace.pool import force_rmtree
 from app.workspace.worktree import Worktree
 
 MAKE_VENV = (
@@ -57,7 +58,7 @@ async def run_setup(
             through = [*binds, Bind(proxy.directory, Path(SOCKET_DIR))]
             for command in config.setup:
                 await _run_one(sandbox, tree, config, command, env, through, proxy)
-        remove_tree(tools.egress)
+        force_rmtree(tools.egress)
     await tree.exclude_untracked(tools.excludes)
 
 

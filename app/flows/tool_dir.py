@@ -11,17 +11,13 @@ committed). The whole directory goes when the job's worktree is released.
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
-import stat
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from app.flows.agent_run import AGENT_ENV
 from app.sandbox.args import SANDBOX_PATH
 from app.sandbox.sandbox import Bind
+from app.workspace.pool import force_rmtree
 
 TOOLS_DIR = "tools"
 VENV = "venv"
@@ -44,7 +40,7 @@ class ToolDir:
 
     def _make(self) -> None:
         self.root.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        remove_tree(self.root)
+        force_rmtree(self.root)
         self.root.mkdir(mode=0o700)
         self.home.mkdir(mode=0o700)
 
@@ -77,29 +73,4 @@ class ToolDir:
         return [Bind(self.home, writable=True)]
 
     async def remove(self) -> None:
-        await asyncio.to_thread(remove_tree, self.root)
-
-
-def remove_tree(path: Path) -> None:
-    """Remove `path` and all in it, read-only directories too (Go's module cache is 0555).
-
-    Called when no sandboxed command of the job runs any more, so nothing swaps the entries
-    meanwhile; rmtree itself never follows a symlink.
-    """
-    if path.is_symlink() or not path.is_dir():
-        path.unlink(missing_ok=True)
-        return
-    shutil.rmtree(path, onerror=_make_writable_and_retry)
-
-
-def _make_writable_and_retry(function: Callable[..., Any], name: str, _info: Any) -> None:
-    """rmtree's error handler: open up the parent (and the entry, if a directory), try again."""
-    try:
-        os.chmod(os.path.dirname(name), stat.S_IRWXU)
-        if os.path.isdir(name) and not os.path.islink(name):
-            os.chmod(name, stat.S_IRWXU)
-            shutil.rmtree(name, onerror=_make_writable_and_retry)
-        else:
-            function(name)
-    except OSError:
-        pass  # best effort: the retention sweep tries again
+        await asyncio.to_thread(force_rmtree, self.root)

@@ -78,7 +78,9 @@ class EgressProxy:
     async def __aenter__(self) -> EgressProxy:
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.socket_path.unlink(missing_ok=True)
-        self._server = await asyncio.start_unix_server(self._serve, path=str(self.socket_path))
+        self._server = await asyncio.start_unix_server(
+            self._serve, path=str(self.socket_path), limit=MAX_HEAD_BYTES
+        )
         return self
 
     async def __aexit__(
@@ -106,7 +108,6 @@ class EgressProxy:
                 TimeoutError,
                 OSError,
                 asyncio.IncompleteReadError,
-                asyncio.LimitOverrunError,
                 ValueError,
             ):
                 pass
@@ -115,9 +116,10 @@ class EgressProxy:
                     writer.close()
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), HEAD_TIMEOUT)
-        if len(head) > MAX_HEAD_BYTES:
-            raise EgressRefused("request head too large")
+        try:
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), HEAD_TIMEOUT)
+        except asyncio.LimitOverrunError:
+            raise EgressRefused("request head too large") from None
         method, target, rest = _request_line(head)
         host, port, forwarded = _destination(method, target, rest)
         self.policy.check_host(host, port)

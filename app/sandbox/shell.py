@@ -138,8 +138,7 @@ class ShellSession:
             process.stdin.write(command.encode() + b"\0")
             await process.stdin.drain()
         oom_before = _oom_kills(process)
-        writable = writable_paths(self._root, self._binds)
-        watch = asyncio.create_task(disk_exceeded(writable, self._limits.disk_mb * MIB))
+        watch = asyncio.create_task(disk_exceeded(self._gauge.paths, self._gauge.limit))
         reading = asyncio.create_task(self._read_to_sentinel(process, output))
         try:
             code = await self._wait_for_sentinel(process, reading, timeout, watch)

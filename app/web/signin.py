@@ -15,7 +15,7 @@ from starlette.routing import Route
 from app.core.config import Settings
 from app.core.errors import BadSeal, ConfigError, SignInError, StoreError
 from app.core.sealing import Sealer
-from app.store.accounts import LINK_SECONDS, Accounts, GitHubUser
+from app.store.accounts import LINK_ROUTE, LINK_SECONDS, Accounts, GitHubUser
 from app.store.engine import Store
 from app.store.secret_key import secret_key
 from app.web import signin_pages as pages
@@ -53,7 +53,7 @@ class SignIn:
             Route("/auth/github/login", self._guard(self.login), methods=["GET"]),
             Route("/auth/github/callback", self._guard(self.callback), methods=["GET"]),
             Route("/auth/logout", self._guard(self.logout), methods=["POST"]),
-            Route("/slack/link", self._guard(self.slack_link), methods=["GET"]),
+            Route(LINK_ROUTE, self._guard(self.slack_link), methods=["GET"]),
         ]
 
     def sealer(self) -> Sealer:

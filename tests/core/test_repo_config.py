@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import fields, replace
+from pathlib import Path
 
 import pytest
 
@@ -321,3 +322,8 @@ def test_table_defaults_match_the_dataclass(field: str, default: str) -> None:
     if not default.startswith("`HONK_"):
         written = default.strip("`")
         assert parse(f"{field}: {written}\n") == RepoConfig.from_settings(SETTINGS)
+
+
+def test_the_readme_carries_the_settings_table() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    assert [row for row in settings_table().splitlines() if row not in readme] == []

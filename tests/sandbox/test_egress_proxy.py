@@ -151,3 +151,15 @@ async def test_a_sandboxed_setup_reaches_the_registry_and_nothing_else(
     assert BODY.decode() in done.output
     assert "refused:403" in done.output  # the host's loopback service, through the proxy
     assert "direct:closed" in done.output and "out:closed" in done.output
+
+
+@pytest.mark.parametrize("size", [20 * 1024, 100 * 1024])
+async def test_an_oversized_request_head_is_refused_and_reported(
+    proxy: EgressProxy, size: int
+) -> None:
+    padding = "x" * size
+    answer = await _ask(
+        proxy, f"GET http://registry.test/ HTTP/1.1\r\nX-Pad: {padding}\r\n\r\n".encode()
+    )
+    assert answer.startswith(b"HTTP/1.1 403 Forbidden")
+    assert "request head too large" in proxy.refused

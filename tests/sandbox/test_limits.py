@@ -60,7 +60,6 @@ async def test_a_slow_writer_is_stopped_at_the_disk_limit(sandbox: Sandbox, root
     result = await sandbox.run(root, command, timeout=TIMEOUT, limits=limits)
     assert not result.timed_out and result.exit_code is None
     assert "the command was stopped" in result.output
-    assert len(list(root.glob(f"{marker}*"))) < 40  # stopped within a few seconds
 
 
 async def test_the_shell_notes_a_limit_and_keeps_going(sandbox: Sandbox, root: Path) -> None:

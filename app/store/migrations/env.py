@@ -2,7 +2,7 @@
 
 A new revision: copy the newest file in `versions/`, set `revision` to the next number and
 `down_revision` to the previous one, and write `upgrade()` with `alembic.op`; then update the
-tables in `app/store/engine.py` to match (a test compares the two).
+tables in `app/store/tables.py` to match (a test compares the two).
 """
 
 from __future__ import annotations
