@@ -17,6 +17,10 @@ JobKind = Literal[
     "stop",  # `/honk stop`: cancel the running job on that issue or PR
     "retry",  # `/honk retry`: rerun the last job on that issue or PR
     "help",  # `/honk help`, `/honk` alone or an unknown verb: usage
+    "slack_request",  # what a person wrote to Honk in Slack: read, authorized, answered or queued
+    "slack_task",  # a Slack task with no issue: branch `honk/slack-<job id>`, draft PR
+    "slack_action",  # a button clicked in Slack: Stop, Retry, Ready for review, Approve, Merge
+    "pr_event",  # a fact about a Honk PR (CI, deployment, build) reported in its Slack thread
 ]
 JOB_KINDS: tuple[JobKind, ...] = get_args(JobKind)
 # Kinds that touch a branch: never two at once on the same issue or PR.
@@ -25,9 +29,36 @@ EXCLUSIVE_KINDS: frozenset[JobKind] = frozenset(
 )
 # Quick kinds (no agent): the light lane runs them even while every worker holds a long job,
 # so `/honk stop` reaches a running job and help is answered at once.
-LIGHT_KINDS: frozenset[JobKind] = frozenset({"stop", "retry", "help", "approved", "pr_closed"})
+LIGHT_KINDS: frozenset[JobKind] = frozenset(
+    {"stop", "retry", "help", "approved", "pr_closed", "slack_request", "slack_action", "pr_event"}
+)
 Verb = Literal["fix", "stop", "retry", "help"]
 VERBS: tuple[Verb, ...] = get_args(Verb)
+
+
+@dataclass(frozen=True)
+class SlackOrigin:
+    """Where in Slack a request came from, and where its job reports.
+
+    `thread_ts` is the thread the job speaks in (None: its status message starts one, as for a
+    slash command); `ts` is the person's own message (for 👀; None for a slash command or a
+    click). For a click, `action` is the button's action_id and `text` its value.
+    """
+
+    team: str
+    channel: str
+    user: str  # the Slack person who wrote or clicked
+    ts: str | None = None
+    thread_ts: str | None = None
+    text: str = ""  # what they wrote, raw (Slack markup and all)
+    action: str | None = None
+    is_dm: bool = False
+    status_ts: str | None = None  # the job's status message, once the request was accepted
+
+    @property
+    def thread(self) -> str | None:
+        """The thread's root: the thread the message is in, else the message itself."""
+        return self.thread_ts or self.ts
 
 
 @dataclass(frozen=True)
@@ -57,6 +88,7 @@ class Command:
     # Honk), so the flow reads it from GitHub.
     title: str | None = None
     body: str | None = None
+    slack: SlackOrigin | None = None  # a request from Slack: its job also reports there
 
     @property
     def target(self) -> str | None:
@@ -82,7 +114,12 @@ class Command:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Command:
         known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
+        values = {k: v for k, v in data.items() if k in known}
+        if isinstance(values.get("slack"), dict):
+            slack_known = {f.name for f in fields(SlackOrigin)}
+            slack = {k: v for k, v in values["slack"].items() if k in slack_known}
+            values["slack"] = SlackOrigin(**slack)
+        return cls(**values)
 
     @classmethod
     def from_json(cls, text: str) -> Command:

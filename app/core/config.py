@@ -18,6 +18,7 @@ T = TypeVar("T")
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./.honk/honk.db"
 DEFAULT_MODEL = "claude-sonnet-5-5"
 API_URL = "https://api.github.com"
+SLACK_API_URL = "https://slack.com/api/"
 
 
 class Secret:
@@ -64,6 +65,8 @@ class Settings:
     dashboard_token: Secret | None = None
     slack_signing_secret: Secret | None = None
     slack_bot_token: Secret | None = None
+    slack_app_token: Secret | None = None
+    slack_api_url: str = SLACK_API_URL
     github_client_id: str | None = None
     github_client_secret: Secret | None = None
     github_url: str = "https://github.com"
@@ -119,6 +122,8 @@ def _parse(env: Mapping[str, str]) -> dict[str, Any]:
         "dashboard_token": get.secret("HONK_DASHBOARD_TOKEN"),
         "slack_signing_secret": get.secret("SLACK_SIGNING_SECRET"),
         "slack_bot_token": get.secret("SLACK_BOT_TOKEN"),
+        "slack_app_token": get.secret("SLACK_APP_TOKEN"),
+        "slack_api_url": get.url("SLACK_API_URL", SLACK_API_URL).rstrip("/") + "/",
         "github_client_id": get.opt("GITHUB_CLIENT_ID", _non_empty),
         "github_client_secret": get.secret("GITHUB_CLIENT_SECRET"),
         "github_url": get.url("GITHUB_URL", web_url_of(get.url("GITHUB_API_URL", API_URL))),

@@ -13,6 +13,7 @@ HonkError
 │   └── LeaseLost               the job's lease passed to another worker
 ├── FlowError                   a job cannot be carried out (fails without retry)
 ├── GitHubError                 the GitHub API refused or failed
+├── SlackError                  the Slack Web API refused or failed
 ├── SignInError                 GitHub sign-in failed (OAuth exchange, /user, refresh)
 ├── BadSeal                     a signed cookie or link that is tampered, misdirected or expired
 ├── WorkspaceError              a git operation failed
@@ -106,6 +107,14 @@ class GitHubError(HonkError):
     def maybe_done(self) -> bool:
         """Whether GitHub may have carried the request out anyway (a 5xx, or no answer)."""
         return self.status is None or self.status >= 500
+
+
+class SlackError(HonkError):
+    """The Slack Web API refused or failed; `error` is Slack's error code, when there was one."""
+
+    def __init__(self, message: str, error: str | None = None) -> None:
+        super().__init__(message)
+        self.error = error
 
 
 class SignInError(HonkError):

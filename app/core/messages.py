@@ -22,6 +22,10 @@ FLOW_NAMES: Mapping[JobKind, str] = {
     "stop": "stop jobs",
     "retry": "retry jobs",
     "help": "show its usage",
+    "slack_request": "answer Slack requests",
+    "slack_task": "work on Slack tasks",
+    "slack_action": "act on Slack buttons",
+    "pr_event": "report pull request events in Slack",
 }
 MAX_TITLE_CHARS = 256  # GitHub's limit for issue and PR titles
 MAX_LISTED_CHANGES = 200  # files named in a PR body; the rest are counted

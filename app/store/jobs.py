@@ -91,12 +91,12 @@ class JobReader:
 
     async def get(self, job_id: int) -> Job | None:
         """The job with this id, or None."""
-        jobs_found = await self._select(select(jobs).where(jobs.c.id == job_id))
+        jobs_found = await self.select_jobs(select(jobs).where(jobs.c.id == job_id))
         return jobs_found[0] if jobs_found else None
 
     async def recent(self, limit: int = 50) -> list[Job]:
         """The newest jobs first."""
-        return await self._select(select(jobs).order_by(jobs.c.id.desc()).limit(limit))
+        return await self.select_jobs(select(jobs).order_by(jobs.c.id.desc()).limit(limit))
 
     async def last_job(
         self, repo: str, number: int, kinds: Collection[JobKind] | None = None
@@ -105,7 +105,7 @@ class JobReader:
         query = select(jobs).where(jobs.c.repo == repo, jobs.c.number == number)
         if kinds is not None:
             query = query.where(jobs.c.kind.in_(list(kinds)))
-        found = await self._select(query.order_by(jobs.c.id.desc()).limit(1))
+        found = await self.select_jobs(query.order_by(jobs.c.id.desc()).limit(1))
         return found[0] if found else None
 
     async def succeeded(self, repo: str, numbers: Collection[int], limit: int = 10) -> list[Job]:
@@ -113,7 +113,7 @@ class JobReader:
         query = select(jobs).where(
             jobs.c.repo == repo, jobs.c.number.in_(list(numbers)), jobs.c.state == "succeeded"
         )
-        found = await self._select(query.order_by(jobs.c.id.desc()).limit(limit))
+        found = await self.select_jobs(query.order_by(jobs.c.id.desc()).limit(limit))
         return found[::-1]
 
     async def counts(self) -> dict[str, int]:
@@ -123,7 +123,7 @@ class JobReader:
             rows = (await conn.execute(query)).all()
         return {state: 0 for state in JOB_STATES} | {row[0]: int(row[1]) for row in rows}
 
-    async def _select(self, query: Select[Any]) -> list[Job]:
+    async def select_jobs(self, query: Select[Any]) -> list[Job]:
         async with self.store.transaction() as conn:
             rows = (await conn.execute(query)).mappings().all()
         return [Job.from_row(row) for row in rows]

@@ -259,7 +259,7 @@ class Queue(DeliveryQueue):
             .order_by(jobs.c.id)
             .limit(limit)
         )
-        return await self._select(query)
+        return await self.select_jobs(query)
 
     async def mark_reported(self, job_id: int) -> None:
         """The abandoned job's last word was given (or cannot be): never again."""

@@ -150,3 +150,57 @@ link_tokens = Table(
     Column("created_at", Float, nullable=False),
     Column("used_at", Float),
 )
+
+
+# Slack (revision 0006): each channel's default repository; each Slack thread a job speaks in,
+# with its repository and (once opened) its PR, so follow-ups and the PR's later life find it;
+# each job's status message; and notices posted once (a fact GitHub may send twice).
+slack_channels = Table(
+    "slack_channels",
+    metadata,
+    Column("slack_team", Text, nullable=False),
+    Column("channel", Text, nullable=False),
+    Column("repo", Text, nullable=False),
+    Column("set_by", Text, nullable=False),  # the GitHub login that set it
+    Column("set_at", Float, nullable=False),
+    PrimaryKeyConstraint("slack_team", "channel", name="pk_slack_channels"),
+)
+
+slack_threads = Table(
+    "slack_threads",
+    metadata,
+    Column("slack_team", Text, nullable=False),
+    Column("channel", Text, nullable=False),
+    Column("thread_ts", Text, nullable=False),
+    Column("repo", Text, nullable=False),
+    Column("pr_number", Integer),
+    Column("requester", Text, nullable=False),  # the Slack user who started it
+    Column("requester_login", Text, nullable=False),
+    Column("last_job_id", Integer),
+    Column("is_dm", Boolean, nullable=False, server_default=false()),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    PrimaryKeyConstraint("slack_team", "channel", "thread_ts", name="pk_slack_threads"),
+)
+Index("ix_slack_threads_pull", slack_threads.c.repo, slack_threads.c.pr_number)
+
+slack_statuses = Table(
+    "slack_statuses",
+    metadata,
+    Column("job_id", Integer, primary_key=True),
+    Column("slack_team", Text, nullable=False),
+    Column("slack_user", Text, nullable=False),
+    Column("channel", Text, nullable=False),
+    Column("ts", Text, nullable=False),
+    Column("thread_ts", Text),
+    Column("final_ts", Text),  # the final message, once posted (posted at most once)
+    Column("created_at", Float, nullable=False),
+)
+Index("ix_slack_statuses_user", slack_statuses.c.slack_team, slack_statuses.c.slack_user)
+
+slack_notices = Table(
+    "slack_notices",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("posted_at", Float, nullable=False),
+)

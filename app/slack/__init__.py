@@ -1,0 +1,4 @@
+"""Slack, the phone surface: listeners (HTTP and Socket Mode) and the Web API client.
+
+May import: core, store.
+"""
