@@ -28,16 +28,19 @@ $(DEVSTAMP): pyproject.toml
 
 # Tools the tests use for real: git, bubblewrap (the agent's sandbox), prlimit, python3; socat
 # (setup's bridge to the egress proxy), curl, node and npm (the setup tests' commands).
-SYSTEM_PACKAGES = git bubblewrap util-linux python3 python3-venv socat curl nodejs npm
+# Each tool as `command:package`; only the missing ones are installed (a machine whose node
+# and npm come from elsewhere must not get Debian's npm, which conflicts with them).
+SYSTEM_TOOLS = git:git bwrap:bubblewrap prlimit:util-linux /usr/bin/python3:python3 \
+  /usr/bin/python3:python3-venv socat:socat curl:curl node:nodejs npm:npm
 system-deps:
-	@command -v git >/dev/null && command -v bwrap >/dev/null && command -v prlimit >/dev/null && \
-	  test -x /usr/bin/python3 && command -v socat >/dev/null && command -v curl >/dev/null && \
-	  command -v npm >/dev/null || \
-	  { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	      (apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null 2>&1 || \
-	       (apt-get update -qq && apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null)); \
-	    else echo "note: install $(SYSTEM_PACKAGES) for the sandbox tests" \
-	      "(python3 in /usr/bin: the editor escape test runs it in the sandbox)"; fi; }
+	@missing=""; for pair in $(SYSTEM_TOOLS); do \
+	  command -v "$${pair%%:*}" >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; done; \
+	  if [ -n "$$missing" ]; then \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	      (apt-get install -y -qq $$missing >/dev/null 2>&1 || \
+	       (apt-get update -qq && apt-get install -y -qq $$missing >/dev/null)); \
+	    else echo "note: install$$missing for the sandbox tests" \
+	      "(python3 in /usr/bin: the editor escape test runs it in the sandbox)"; fi; fi
 
 test: install-dev system-deps lint typecheck pytest
 

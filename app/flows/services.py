@@ -5,14 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.core.config import Settings
+from app.core.sealing import Sealer
 from app.core.egress import EgressPolicy
 from app.core.errors import FlowError, SandboxUnavailable
 from app.flows.retention import make_private
 from app.github.client import GitHubApp
 from app.sandbox.egress_proxy import Resolver, system_resolve
 from app.sandbox.sandbox import Sandbox
+from app.slack.client import SlackClient
+from app.store.accounts import Accounts
 from app.store.pulls import PullRequests
 from app.store.queue import Queue
+from app.store.secret_key import secret_key
+from app.store.slack_records import SlackRecords
 from app.workspace.workspace import Workspace
 
 
@@ -35,6 +40,7 @@ class Services:
         github: GitHubApp | None = None,
         sandbox: Sandbox | None = None,
         egress: SetupEgress | None = None,
+        slack: SlackClient | None = None,
     ) -> None:
         self.settings = settings
         self.queue = queue
@@ -43,6 +49,9 @@ class Services:
         self._github = github
         self._sandbox = sandbox
         self._workspace: Workspace | None = None
+        self._slack = slack
+        self._accounts: Accounts | None = None
+        self.slack_records = SlackRecords(queue.store, clock=queue.clock)
         # Tests give a policy for their stand-in registry; else the operator's HONK_SETUP_ALLOW.
         self.egress = egress or SetupEgress(EgressPolicy(allowed=settings.setup_allow))
 
@@ -52,6 +61,21 @@ class Services:
         if self._github is None:
             self._github = GitHubApp(self.settings)
         return self._github
+
+    @property
+    def slack(self) -> SlackClient:
+        """The Slack Web API client (ConfigError when SLACK_BOT_TOKEN is not set)."""
+        if self._slack is None:
+            self._slack = SlackClient.from_settings(self.settings)
+        return self._slack
+
+    @property
+    def accounts(self) -> Accounts:
+        """Signed-in people and their Slack links (user tokens sealed with HONK_SECRET_KEY)."""
+        if self._accounts is None:
+            sealer = Sealer(secret_key(self.settings))
+            self._accounts = Accounts(self.queue.store, sealer, clock=self.queue.clock)
+        return self._accounts
 
     def sandbox(self) -> Sandbox:
         """The probed sandbox; a job fails for good, saying why, when there is none."""

@@ -324,6 +324,13 @@ def _auth_test(slack: FakeSlack, args: Json) -> Json:
     }
 
 
+def _open_dm(slack: FakeSlack, args: Json) -> Json:
+    users = str(args.get("users", ""))
+    if not users or "," in users:
+        return {"ok": False, "error": "users_not_found" if not users else "not_implemented"}
+    return {"ok": True, "channel": {"id": "D" + users.lstrip("UW"), "is_im": True}}
+
+
 def _open_connection(slack: FakeSlack, args: Json) -> Json:
     return {"ok": True, "url": slack.socket_url}
 
@@ -343,5 +350,6 @@ METHODS: dict[str, Handler] = {
     "conversations.info": _conversation_info,
     "users.info": _user_info,
     "auth.test": _auth_test,
+    "conversations.open": _open_dm,
     "apps.connections.open": _open_connection,
 }
