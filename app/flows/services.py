@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.core.config import Settings
-from app.core.sealing import Sealer
 from app.core.egress import EgressPolicy
 from app.core.errors import FlowError, SandboxUnavailable
+from app.core.sealing import Sealer
 from app.flows.retention import make_private
 from app.github.client import GitHubApp
 from app.sandbox.egress_proxy import Resolver, system_resolve
