@@ -96,13 +96,25 @@ class Command:
         return None if self.number is None else f"{self.repo}#{self.number}"
 
     @property
+    def slack_thread_key(self) -> str | None:
+        """`slack:TEAM:CHANNEL:THREAD`: the Slack thread a `slack_task` works in."""
+        origin = self.slack
+        if self.kind != "slack_task" or origin is None or origin.thread is None:
+            return None
+        return f"slack:{origin.team}:{origin.channel}:{origin.thread}"
+
+    @property
     def lock_key(self) -> str | None:
-        """Jobs with the same lock key never run at once."""
-        return self.target if self.kind in EXCLUSIVE_KINDS else None
+        """Jobs with the same lock key never run at once (a Slack thread's tasks: one at a
+        time, so a follow-up waits for the job before it and then commits to its PR)."""
+        return self.slack_thread_key or (self.target if self.kind in EXCLUSIVE_KINDS else None)
 
     @property
     def dedupe_key(self) -> str | None:
-        """At most one queued job per issue/PR and kind."""
+        """At most one queued job per issue/PR (or Slack thread) and kind: later requests
+        merge into it."""
+        if self.slack_thread_key is not None:
+            return f"{self.kind}:{self.slack_thread_key}"
         return None if self.target is None else f"{self.kind}:{self.target}"
 
     def to_dict(self) -> dict[str, Any]:
