@@ -13,6 +13,7 @@ from sqlalchemy import Select, delete, insert, select, update
 from app.core.errors import BadSeal
 from app.core.sealing import Sealer
 from app.store.engine import Store
+from app.store.jobs import dialect_insert
 from app.store.tables import github_users, link_tokens, slack_links
 
 LINK_SECONDS = 600.0  # a Slack linking link is valid for ten minutes
@@ -66,17 +67,17 @@ class Accounts:
         self.clock = clock
 
     async def save_user(self, user: GitHubUser, grant: TokenGrant) -> None:
-        """Insert or update the person with their (encrypted) tokens."""
+        """Insert or update the person with their (encrypted) tokens, in one statement (two
+        sign-ins at once cannot both insert)."""
         values = {"github_id": user.github_id, "login": user.login, **self._sealed(grant)}
         async with self.store.transaction(write=True) as conn:
-            query = select(github_users.c.github_id).where(
-                github_users.c.github_id == user.github_id
+            statement = dialect_insert(conn)(github_users).values(values)
+            await conn.execute(
+                statement.on_conflict_do_update(
+                    index_elements=[github_users.c.github_id],
+                    set_={k: v for k, v in values.items() if k != "github_id"},
+                )
             )
-            if (await conn.execute(query)).first() is None:
-                await conn.execute(insert(github_users).values(values))
-            else:
-                where = github_users.c.github_id == user.github_id
-                await conn.execute(update(github_users).where(where).values(values))
 
     def _sealed(self, grant: TokenGrant) -> dict[str, object]:
         now = self.clock()
@@ -169,14 +170,17 @@ class Accounts:
 
     async def link(self, person: SlackPerson, github_id: int) -> None:
         """Link the Slack person to the GitHub person (replacing an earlier link)."""
-        where = (slack_links.c.slack_team == person.team) & (
-            slack_links.c.slack_user == person.user
-        )
         values = {"slack_team": person.team, "slack_user": person.user}
+        now = self.clock()
         async with self.store.transaction(write=True) as conn:
-            await conn.execute(delete(slack_links).where(where))
+            statement = dialect_insert(conn)(slack_links).values(
+                **values, github_id=github_id, linked_at=now
+            )
             await conn.execute(
-                insert(slack_links).values(**values, github_id=github_id, linked_at=self.clock())
+                statement.on_conflict_do_update(
+                    index_elements=[slack_links.c.slack_team, slack_links.c.slack_user],
+                    set_={"github_id": github_id, "linked_at": now},
+                )
             )
 
     async def linked_user(self, person: SlackPerson) -> GitHubUser | None:
