@@ -104,6 +104,16 @@ def not_found(repo: str, number: int) -> str:
     return f"No issue or PR {short(repo, 140)}#{number} on GitHub."
 
 
+def thread_is_for(repo: str) -> str:
+    """The answer to a request naming another repository in a job's thread."""
+    return "\n".join(
+        (
+            f"This thread works on {short(repo, 140)}.",
+            "For another repository, start a new message.",
+        )
+    )
+
+
 def joined_queued(job_id: int) -> str:
     """A follow-up added to the thread's job that has not started yet."""
     return f"Added to job {job_id}, which has not started yet."

@@ -26,6 +26,7 @@ from app.core.slack_texts import (
     no_write_access,
     not_found,
     not_installed,
+    thread_is_for,
 )
 from app.flows.context import JobContext
 from app.flows.job import WRITERS
@@ -87,11 +88,13 @@ async def request_work(ctx: JobContext, origin: SlackOrigin, request: Task | Fix
     if isinstance(repo, Needs):
         await answer(ctx, origin, name_a_repository())
         return {"answered": "needs_repository"}
+    if thread is not None and thread.repo != repo:  # a job's thread has one repository
+        await answer(ctx, origin, thread_is_for(thread.repo))
+        return {"answered": "thread_is_for", "repo": thread.repo}
     writer = await authorize(ctx, origin, repo)
     if not isinstance(writer, Writer):
         return writer
-    same_thread = thread if thread is not None and thread.repo == repo else None
-    queued = await _queue(ctx, origin, writer, request, same_thread)
+    queued = await _queue(ctx, origin, writer, request, thread)
     if queued is None:
         return {"answered": "not_found", "repo": repo}
     await acknowledge(ctx, origin, writer, queued)

@@ -51,6 +51,7 @@ from app.core.slack_texts import (
     review_addressed,
     sign_in_not_set_up,
     stopped_by,
+    thread_is_for,
     unlinked,
 )
 
@@ -93,6 +94,7 @@ TEXTS: list[tuple[str, Callable[[str], str | SlackMessage]]] = [
     ("sign-in not set up", lambda u: sign_in_not_set_up(["GITHUB_CLIENT_ID", u or "X_URL"])),
     ("not installed", lambda u: not_installed(u or "octo-org/hello-world")),
     ("joined queued", lambda _: joined_queued(42)),
+    ("thread is for", lambda u: thread_is_for(u or "octo-org/hello-world")),
     ("not found", lambda u: not_found(u or "octo-org/hello-world", 12)),
     ("no write access", lambda u: no_write_access("octo-org/hello-world", u or "octocat")),
     ("name a repository", lambda _: name_a_repository()),

@@ -256,6 +256,17 @@ async def test_a_follow_up_in_a_jobs_thread_is_a_slack_task_there(world: Request
     assert thread is not None and (thread.last_job_id, thread.pr_number) == (second.id, 5)
 
 
+async def test_another_repository_in_a_jobs_thread_is_refused(world: RequestWorld) -> None:
+    world.fake.add_repo("octo/gadgets", installation_id=INSTALLATION_ID)
+    await world.link()
+    await world.ask(f"{REPO} fix the crash")
+    await world.ask("octo/gadgets fix it too", ts="1765000300.000300", thread_ts=TS)
+    assert answers(world) == [
+        f"This thread works on {REPO}.\nFor another repository, start a new message."
+    ]
+    assert len(await world.agent_jobs()) == 1
+
+
 async def test_a_follow_up_while_the_job_waits_joins_it(world: RequestWorld) -> None:
     await world.link()
     await world.ask(f"{REPO} fix the crash")
