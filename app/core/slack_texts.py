@@ -77,6 +77,48 @@ def link_first(url: str) -> str:
     )
 
 
+def sign_in_not_set_up(missing: Sequence[str]) -> str:
+    """The answer to `link` while GitHub sign-in is not configured: what to set (names only)."""
+    names = ", ".join(f"`{short(name, 30)}`" for name in missing) or "the sign-in settings"
+    return "\n".join(
+        (
+            "GitHub sign-in is not set up on this Honk yet.",
+            f"An admin sets {names}",
+            "(the GitHub App's OAuth client; see the README).",
+        )
+    )
+
+
+def not_installed(repo: str) -> str:
+    """The answer when the GitHub App has no installation on `repo` (or cannot see it)."""
+    return "\n".join(
+        (
+            f"Honk is not installed on {short(repo, 140)}.",
+            "An owner installs the GitHub App on it first.",
+        )
+    )
+
+
+def not_found(repo: str, number: int) -> str:
+    """The answer to `owner/repo#N` when GitHub has no issue or PR N there."""
+    return f"No issue or PR {short(repo, 140)}#{number} on GitHub."
+
+
+def thread_is_for(repo: str) -> str:
+    """The answer to a request naming another repository in a job's thread."""
+    return "\n".join(
+        (
+            f"This thread works on {short(repo, 140)}.",
+            "For another repository, start a new message.",
+        )
+    )
+
+
+def joined_queued(job_id: int) -> str:
+    """A follow-up added to the thread's job that has not started yet."""
+    return f"Added to job {job_id}, which has not started yet."
+
+
 def linked(login: str) -> str:
     return f"Linked to GitHub as {short(github_login(login) or login, 39)}."
 

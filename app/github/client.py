@@ -18,7 +18,7 @@ from githubkit.cache import BaseCacheStrategy, MemCacheStrategy
 
 from app.core.config import Secret, Settings
 from app.core.errors import ConfigError, GitHubError
-from app.github.calls import GitHubCalls, RetryPolicy
+from app.github.calls import GitHubCalls, Refusal, RetryPolicy
 from app.github.comments import ReactionContent
 from app.github.repo import PermissionCache, RepoClient
 from app.github.results import (
@@ -120,6 +120,20 @@ class GitHubApp:
         auth = self._auth.as_installation(installation_id, repositories=[name])
         github = self._github.with_auth(auth)
         return RepoClient(github, self._calls, full_name, await self.bot_login(), self._permissions)
+
+    async def installation_for(self, full_name: str) -> int | None:
+        """The id of the App's installation on `owner/name`; None when it is not installed there
+        (GitHub answers 404: no such repository, or the App cannot see it)."""
+        owner, _, name = full_name.partition("/")
+        if not owner or not name or "/" in name:
+            raise ValueError(f"repository must be owner/name, got {full_name!r}")
+        found = await self._calls.parsed_unless(
+            "GET",
+            f"/repos/{full_name}/installation",
+            lambda: self._github.rest.apps.async_get_repo_installation(owner, name),
+            tolerate=(404,),
+        )
+        return None if isinstance(found, Refusal) else found.id
 
     async def installation_token(self, installation_id: int, repo_name: str) -> Secret:
         """A fresh installation token for git, scoped to the one repository (name or owner/name)."""

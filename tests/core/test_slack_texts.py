@@ -38,15 +38,20 @@ from app.core.slack_texts import (
     github_refused,
     help_text,
     jobs_list,
+    joined_queued,
     link_first,
     linked,
     merged,
     name_a_repository,
     no_write_access,
+    not_found,
+    not_installed,
     other_approver_needed,
     request_error,
     review_addressed,
+    sign_in_not_set_up,
     stopped_by,
+    thread_is_for,
     unlinked,
 )
 
@@ -86,6 +91,11 @@ TEXTS: list[tuple[str, Callable[[str], str | SlackMessage]]] = [
     ("link first", lambda _: link_first("https://honk.example/slack/link?t=abc")),
     ("linked", lambda u: linked(u or "octocat")),
     ("unlinked", lambda _: unlinked()),
+    ("sign-in not set up", lambda u: sign_in_not_set_up(["GITHUB_CLIENT_ID", u or "X_URL"])),
+    ("not installed", lambda u: not_installed(u or "octo-org/hello-world")),
+    ("joined queued", lambda _: joined_queued(42)),
+    ("thread is for", lambda u: thread_is_for(u or "octo-org/hello-world")),
+    ("not found", lambda u: not_found(u or "octo-org/hello-world", 12)),
     ("no write access", lambda u: no_write_access("octo-org/hello-world", u or "octocat")),
     ("name a repository", lambda _: name_a_repository()),
     ("repository set", lambda _: channel_repository_set("octo-org/hello-world")),
@@ -248,3 +258,13 @@ def test_a_refusal_is_shown_as_github_gave_it() -> None:
 def test_stopped_by_mentions_only_a_real_user() -> None:
     assert stopped_by("U0ALICE") == "Stopped by <@U0ALICE>."
     assert stopped_by("<!channel>") == "Stopped."
+
+
+def test_sign_in_not_set_up_names_what_to_set() -> None:
+    text = sign_in_not_set_up(["GITHUB_CLIENT_ID", "HONK_PUBLIC_URL"])
+    assert "`GITHUB_CLIENT_ID`, `HONK_PUBLIC_URL`" in text and "README" in text
+    assert "the sign-in settings" in sign_in_not_set_up([])
+
+
+def test_not_installed_names_the_repository() -> None:
+    assert not_installed("octo/x").split("\n")[0] == "Honk is not installed on octo/x."

@@ -56,6 +56,33 @@ async def test_installation_token_is_scoped_to_the_one_repository(gh: GitHubSess
     assert token.reveal() not in repr(token)
 
 
+@pytest.mark.parametrize(
+    ("repo", "expected"), [(REPO, INSTALLATION_ID), ("octo/elsewhere", 91), ("octo/absent", None)]
+)
+async def test_installation_for_finds_the_app_installation_with_the_jwt(
+    gh: GitHubSession, repo: str, expected: int | None
+) -> None:
+    gh.fake.add_repo("octo/elsewhere", installation_id=91)
+
+    assert await gh.app.installation_for(repo) == expected
+
+    [request] = gh.fake.requests_to("GET", f"/repos/{repo}/installation")
+    assert request.headers["authorization"].startswith("Bearer ")
+    assert not gh.fake.tokens  # no installation token was minted to ask
+
+
+async def test_installation_for_refuses_a_malformed_name(gh: GitHubSession) -> None:
+    with pytest.raises(ValueError, match="owner/name"):
+        await gh.app.installation_for("octo")
+
+
+async def test_installation_for_raises_on_a_server_error(gh: GitHubSession) -> None:
+    gh.fake.fail_next("GET", f"/repos/{REPO}/installation", 500, times=3)
+
+    with pytest.raises(GitHubError):
+        await gh.app.installation_for(REPO)
+
+
 async def test_repo_client_uses_one_repo_scoped_token_for_all_its_calls(
     gh: GitHubSession,
 ) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from starlette.responses import Response
 from starlette.routing import Route
 
-from tests.fakes.github import issues, pulls
+from tests.fakes.github import installations, issues, pulls
 from tests.fakes.github.call import Call, Endpoint, Handler, not_found
 
 
@@ -24,6 +24,7 @@ def routes(endpoint: Callable[[Handler, str], Endpoint]) -> list[Route]:
             "jwt",
         ),
         ("GET", "/users/{username}", issues.get_user, "public"),
+        ("GET", r + "/installation", installations.get_repo_installation, "jwt"),
         ("GET", r, issues.get_repo, "token"),
         ("GET", r + "/collaborators/{username}/permission", issues.get_permission, "token"),
         ("GET", r + "/issues/{number:int}", issues.get_issue, "token"),
