@@ -18,7 +18,8 @@ from githubkit.cache import BaseCacheStrategy, MemCacheStrategy
 
 from app.core.config import Secret, Settings
 from app.core.errors import ConfigError, GitHubError
-from app.github.calls import GitHubCalls, RetryPolicy
+from app.github.as_user import UserClient
+from app.github.calls import GitHubCalls, Refusal, RetryPolicy
 from app.github.comments import ReactionContent
 from app.github.repo import PermissionCache, RepoClient
 from app.github.results import (
@@ -44,6 +45,7 @@ __all__ = [
     "RetryPolicy",
     "ReviewComment",
     "ReviewInfo",
+    "UserClient",
     "noreply_host",
 ]
 
@@ -120,6 +122,21 @@ class GitHubApp:
         auth = self._auth.as_installation(installation_id, repositories=[name])
         github = self._github.with_auth(auth)
         return RepoClient(github, self._calls, full_name, await self.bot_login(), self._permissions)
+
+    async def installation_for(self, full_name: str) -> int | None:
+        """The App's installation on `owner/name` (App JWT); None when it is not installed."""
+        owner, _, name = full_name.partition("/")
+        found = await self._calls.parsed_unless(
+            "GET",
+            f"/repos/{full_name}/installation",
+            lambda: self._github.rest.apps.async_get_repo_installation(owner, name),
+            tolerate=(404,),
+        )
+        return None if isinstance(found, Refusal) else found.id
+
+    def as_user(self, token: str) -> UserClient:
+        """Calls made as a person, with their own user token (never an installation token)."""
+        return UserClient.with_token(self._github, self._calls, token)
 
     async def installation_token(self, installation_id: int, repo_name: str) -> Secret:
         """A fresh installation token for git, scoped to the one repository (name or owner/name)."""
