@@ -20,6 +20,8 @@ at the top level, but not in both places at once. Example with every key:
     ci_fix_attempts: 2             # attempts to fix failing CI on a Honk PR, 0..10 (0: never)
     max_changed_files: 100         # refuse to push a change touching more files, 1..10000
     max_diff_bytes: 1000000        # refuse a larger diff (binaries by their bytes)
+    slack:
+      merge_requires_other_approver: false  # Merge in Slack needs someone else's approval
 
 Defaults of `model` and the budgets come from the server's settings (`HONK_MODEL`,
 `HONK_MAX_TURNS`, `HONK_MAX_USD`, `HONK_MAX_MINUTES`). `settings_table()` renders the same list as
@@ -58,6 +60,7 @@ from app.core.errors import RepoConfigError
 CONFIG_PATH = ".github/honk.yml"
 MAX_CONFIG_BYTES = 64 * 1024
 BUDGET_KEYS = ("max_turns", "max_usd", "max_minutes")
+SLACK_KEYS = ("merge_requires_other_approver",)  # only under `slack:`
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,7 @@ class RepoConfig:
     ci_fix_attempts: int = 2
     max_changed_files: int = 100
     max_diff_bytes: int = 1_000_000
+    merge_requires_other_approver: bool = False
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RepoConfig:
@@ -131,6 +135,8 @@ KEYS: tuple[_Key, ...] = (
     _Key("max_diff_bytes", "integer", "`1000000`",
          "Honk refuses to push a larger diff (bytes of the text diff plus every binary file's "
          "bytes), 1 to 100000000", integer(1, 100_000_000)),
+    _Key("merge_requires_other_approver", "boolean", "`false`",
+         "Merge in Slack is refused when the only approval is the requester's", boolean),
 )  # fmt: skip
 _BY_NAME = {key.name: key for key in KEYS}
 _NOT_SETTINGS = {
@@ -145,9 +151,14 @@ def settings_table() -> str:
     """Every key of `.github/honk.yml` as a Markdown table (for the README)."""
     rows = ["| key | type | default | meaning |", "|---|---|---|---|"]
     for key in KEYS:
-        name = f"budgets.{key.name}" if key.name in BUDGET_KEYS else key.name
+        name = f"{_section(key.name)}.{key.name}" if _section(key.name) else key.name
         rows.append(f"| `{name}` | {key.kind} | {key.default} | {key.meaning} |")
     return "\n".join(rows)
+
+
+def _section(name: str) -> str:
+    """The section a key is written under in the table (`budgets`, `slack`), or ""."""
+    return "budgets" if name in BUDGET_KEYS else "slack" if name in SLACK_KEYS else ""
 
 
 def parse_repo_config(
@@ -168,20 +179,30 @@ def parse_repo_config(
 
 
 def _read_yaml(text: str) -> object:
-    return load_yaml(text, MAX_CONFIG_BYTES, nested=("budgets",))
+    return load_yaml(text, MAX_CONFIG_BYTES, nested=("budgets", "slack"))
 
 
 def _entries(document: Mapping[object, object]) -> dict[str, tuple[str, object]]:
-    """Known key name -> (field as written, value), with `budgets:` flattened into the top level."""
-    top = _keys(document, "", [*_BY_NAME, "budgets"])
-    budgets_field, budgets = top.pop("budgets", ("budgets", {}))
-    if not isinstance(budgets, dict):
-        raise Invalid(f"must be a mapping, not {shown(budgets)}", budgets_field)
-    nested = _keys(budgets, budgets_field + ".", BUDGET_KEYS)
+    """Known key name -> (field as written, value), with `budgets:` and `slack:` flattened into
+    the top level (budget keys may also be written at the top level; slack keys may not)."""
+    top_level = [name for name in _BY_NAME if name not in SLACK_KEYS]
+    top = _keys(document, "", [*top_level, "budgets", "slack"])
+    nested = _section_keys(top, "budgets", BUDGET_KEYS)
+    slack = _section_keys(top, "slack", SLACK_KEYS)
     for name, (field, _) in nested.items():
         if name in top:
             raise Invalid(f"is also set at the top level as {top[name][0]}; keep one", field)
-    return top | nested
+    return top | nested | slack
+
+
+def _section_keys(
+    top: dict[str, tuple[str, object]], section: str, known: tuple[str, ...]
+) -> dict[str, tuple[str, object]]:
+    """The keys of the `section:` mapping (taken out of `top`)."""
+    field, mapping = top.pop(section, (section, {}))
+    if not isinstance(mapping, dict):
+        raise Invalid(f"must be a mapping, not {shown(mapping)}", field)
+    return _keys(mapping, field + ".", known)
 
 
 def _keys(

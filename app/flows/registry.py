@@ -12,6 +12,7 @@ from app.flows import (
     control,
     fix_issue,
     fix_pr,
+    slack_action,
     slack_request,
 )
 from app.flows.context import Flow
@@ -27,4 +28,5 @@ FLOWS: Mapping[JobKind, Flow] = {
     "retry": control.retry,
     "help": control.help_,
     "slack_request": slack_request.run,
+    "slack_action": slack_action.run,
 }

@@ -18,6 +18,7 @@ from githubkit.cache import BaseCacheStrategy, MemCacheStrategy
 
 from app.core.config import Secret, Settings
 from app.core.errors import ConfigError, GitHubError
+from app.github.as_user import UserClient
 from app.github.calls import GitHubCalls, Refusal, RetryPolicy
 from app.github.comments import ReactionContent
 from app.github.repo import PermissionCache, RepoClient
@@ -44,6 +45,7 @@ __all__ = [
     "RetryPolicy",
     "ReviewComment",
     "ReviewInfo",
+    "UserClient",
     "noreply_host",
 ]
 
@@ -134,6 +136,10 @@ class GitHubApp:
             tolerate=(404,),
         )
         return None if isinstance(found, Refusal) else found.id
+
+    def as_user(self, token: str) -> UserClient:
+        """Calls made as a person, with their own user token (never an installation token)."""
+        return UserClient.with_token(self._github, self._calls, token)
 
     async def installation_token(self, installation_id: int, repo_name: str) -> Secret:
         """A fresh installation token for git, scoped to the one repository (name or owner/name)."""

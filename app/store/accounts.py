@@ -11,10 +11,21 @@ from typing import Any
 from sqlalchemy import Select, delete, insert, select, update
 
 from app.core.errors import BadSeal
+from app.core.oauth import TokenGrant
 from app.core.sealing import Sealer
 from app.store.engine import Store
 from app.store.jobs import dialect_insert
 from app.store.tables import github_users, link_tokens, slack_links
+
+__all__ = [
+    "LINK_ROUTE",
+    "Accounts",
+    "GitHubUser",
+    "Refresh",
+    "SlackPerson",
+    "TokenGrant",
+    "link_url",
+]
 
 LINK_SECONDS = 600.0  # a Slack linking link is valid for ten minutes
 LINK_PURPOSE = "slack-link"
@@ -25,16 +36,6 @@ REFRESH_MARGIN = 60.0  # refresh a user token this many seconds before it expire
 def link_url(public_url: str, token: str) -> str:
     """The address a Slack person opens to link their GitHub account (`token` is URL-safe)."""
     return f"{public_url.rstrip('/')}{LINK_ROUTE}?token={token}"
-
-
-@dataclass(frozen=True)
-class TokenGrant:
-    """What GitHub's token endpoint answers: the user token, its refresh token, their lifetimes."""
-
-    access_token: str
-    expires_in: float | None = None
-    refresh_token: str | None = None
-    refresh_token_expires_in: float | None = None
 
 
 @dataclass(frozen=True)

@@ -210,6 +210,19 @@ class Queue(DeliveryQueue):
             )
         return sorted(job.id for job in queued + running)
 
+    async def request_cancel_job(self, job_id: int) -> bool:
+        """Stop one job: cancelled at once while queued, asked to stop while running (its
+        worker's heartbeat ends the running command within seconds). False when it had ended."""
+        now = self.clock()
+        cancelled = {**_finished("cancelled", now), "cancel_requested": True, "error": "cancelled"}
+        async with self.store.transaction(write=True) as conn:
+            this = jobs.c.id == job_id
+            queued = await update_jobs(conn, and_(this, jobs.c.state == "queued"), **cancelled)
+            running = await update_jobs(
+                conn, and_(this, jobs.c.state == "running"), cancel_requested=True, updated_at=now
+            )
+        return bool(queued or running)
+
     async def cancel_requested(self, job_id: int) -> bool:
         """Whether someone asked the job to stop (QueueError for an unknown job)."""
         query = select(jobs.c.cancel_requested).where(jobs.c.id == job_id)

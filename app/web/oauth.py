@@ -14,7 +14,8 @@ import httpx
 
 from app.core.config import Secret, Settings
 from app.core.errors import SignInError
-from app.store.accounts import GitHubUser, TokenGrant
+from app.core.oauth import TOKEN_HEADERS, TokenGrant, read_grant, refresh_fields, token_request
+from app.store.accounts import GitHubUser
 
 TIMEOUT = 15.0
 
@@ -53,7 +54,7 @@ class OAuthClient:
 
     async def refresh(self, refresh_token: str) -> TokenGrant:
         """A new user token (and refresh token) for an expired one."""
-        return await self._token({"grant_type": "refresh_token", "refresh_token": refresh_token})
+        return await self._token(refresh_fields(refresh_token))
 
     async def user(self, token: str) -> GitHubUser:
         """The person the user token belongs to (`GET /user`)."""
@@ -66,21 +67,16 @@ class OAuthClient:
         return GitHubUser(body["id"], body["login"])
 
     async def _token(self, fields: dict[str, str]) -> TokenGrant:
-        form = {"client_id": self.client_id, "client_secret": self.client_secret.reveal(), **fields}
-        url = f"{self.github_url}/login/oauth/access_token"
+        secret = self.client_secret.reveal()
+        request = token_request(self.github_url, self.client_id, secret, fields)
         async with self._client() as client:
-            accept = {"Accept": "application/json"}
-            response = await _send(client.post(url, data=form, headers=accept))
-        body = _json(response, "the token exchange")
-        if "error" in body or not isinstance(body.get("access_token"), str):
-            reason = body.get("error_description") or body.get("error") or "no access_token"
-            raise SignInError(f"GitHub refused the token exchange: {reason}")
-        return TokenGrant(
-            body["access_token"],
-            _seconds(body.get("expires_in")),
-            body.get("refresh_token") if isinstance(body.get("refresh_token"), str) else None,
-            _seconds(body.get("refresh_token_expires_in")),
-        )
+            posted = client.post(request.url, data=request.form, headers=TOKEN_HEADERS)
+            response = await _send(posted)
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        return read_grant(response.status_code, body)
 
     def _client(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(timeout=TIMEOUT, transport=self.transport)
@@ -103,12 +99,3 @@ def _json(response: httpx.Response, what: str) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise SignInError(f"GitHub answered {what} with something other than an object")
     return body
-
-
-def _seconds(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        return None

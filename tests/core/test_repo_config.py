@@ -283,7 +283,8 @@ def test_settings_table_has_one_row_per_key() -> None:
     assert rows[:2] == ["| key | type | default | meaning |", "|---|---|---|---|"]
     names = [row.split("|")[1].strip().strip("`") for row in rows[2:]]
     budget = {"max_turns", "max_usd", "max_minutes"}
-    expected = [f"budgets.{f.name}" if f.name in budget else f.name for f in fields(RepoConfig)]
+    sections = {name: "budgets." for name in budget} | {"merge_requires_other_approver": "slack."}
+    expected = [sections.get(f.name, "") + f.name for f in fields(RepoConfig)]
     assert sorted(names) == sorted(expected)
     assert all(row.count("|") == 5 for row in rows)
 
@@ -327,3 +328,30 @@ def test_table_defaults_match_the_dataclass(field: str, default: str) -> None:
 def test_the_readme_carries_the_settings_table() -> None:
     readme = (Path(__file__).parents[2] / "README.md").read_text()
     assert [row for row in settings_table().splitlines() if row not in readme] == []
+
+
+def test_the_slack_two_person_rule_lives_under_slack() -> None:
+    assert parse(None).merge_requires_other_approver is False
+    on = parse("slack:\n  merge_requires_other_approver: true\n")
+    assert on.merge_requires_other_approver is True
+    assert parse("slack:\n  merge-requires-other-approver: true\n") == on
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "problem"),
+    [
+        ("merge_requires_other_approver: true\n", "merge_requires_other_approver",
+         "is not a known key"),
+        ("slack:\n  merge_requires_other_approver: yes please\n",
+         "slack.merge_requires_other_approver", "must be true or false"),
+        ("slack:\n  merge_requires_other_approver: 1\n",
+         "slack.merge_requires_other_approver", "must be true or false"),
+        ("slack: true\n", "slack", "must be a mapping"),
+        ("slack:\n  max_usd: 2\n", "slack.max_usd", "is not a known key"),
+        ("slack:\n  merge_requires_other_approver: true\n  merge_requires_other_approver: false\n",
+         "", "merge_requires_other_approver"),
+    ],
+)  # fmt: skip
+def test_the_slack_section_is_strict(text: str, field: str, problem: str) -> None:
+    error = refusal(text)
+    assert error.field.startswith(field) and problem in str(error)

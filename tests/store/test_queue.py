@@ -437,6 +437,27 @@ async def test_a_cancelled_queued_job_is_never_claimed(queue: Queue) -> None:
     assert await queue.claim("w1") is None
 
 
+async def test_cancelling_one_job_touches_that_job_only(queue: Queue) -> None:
+    _, running_id = await queue.enqueue(command(number=1, kind="fix_issue"))
+    await claimed(queue, "w1")
+    _, queued_id = await queue.enqueue(command(number=1, kind="ci_fix"))
+    _, other_id = await queue.enqueue(command(number=2, kind="fix_issue"))
+
+    assert await queue.request_cancel_job(queued_id) is True
+    assert await queue.request_cancel_job(running_id) is True
+
+    queued = await queue.get(queued_id)
+    assert queued is not None and queued.state == "cancelled"
+    assert await queue.heartbeat(running_id, "w1") is True  # its worker stops it
+    running = await queue.get(running_id)
+    assert running is not None and running.state == "running"
+    other = await queue.get(other_id)
+    assert other is not None and (other.state, other.cancel_requested) == ("queued", False)
+    await queue.finish_cancelled(running_id, "w1", "stopped")
+    assert await queue.request_cancel_job(running_id) is False  # it had ended
+    assert await queue.request_cancel_job(999) is False
+
+
 async def test_unknown_jobs_are_queue_errors(queue: Queue) -> None:
     with pytest.raises(QueueError):
         await queue.cancel_requested(999)

@@ -16,7 +16,7 @@ import json
 import re
 import secrets
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -74,6 +74,7 @@ class MintedToken:
     value: str
     installation_id: int
     repositories: list[str] | None  # None: every repository of the installation
+    user: str | None = None  # a person's user token (tests/fakes/github/merging.py): their login
 
 
 @dataclass
@@ -105,6 +106,7 @@ class FakeGitHub:
     jwt_claims: list[dict[str, Any]] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
+    users: Callable[[str], str | None] | None = None  # a user token's login (the fake OAuth's)
 
     @property
     def bot_login(self) -> str:
@@ -227,6 +229,9 @@ class FakeGitHub:
                 raise Problem(401, bodies.error_body(401, "A JSON web token could not be decoded"))
             return None
         token = self.tokens.get(credential) if scheme.lower() in ("token", "bearer") else None
+        login = self.users(credential) if token is None and self.users is not None else None
+        if login is not None:  # a person's own user token: they act as themselves
+            return MintedToken(credential, 0, None, user=login)
         if token is None:
             raise Problem(401, bodies.error_body(401, "Bad credentials"))
         return token

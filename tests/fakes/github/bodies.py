@@ -103,6 +103,12 @@ def _patch_repo(body: Json, repo: FakeRepo) -> Json:
 
 def repo_body(repo: FakeRepo) -> Json:
     body = _patch_repo(fixture("get-repo.200.default-response.json"), repo)
+    rules = repo.merging
+    body.update(
+        allow_squash_merge=rules.allow_squash,
+        allow_merge_commit=rules.allow_merge,
+        allow_rebase_merge=rules.allow_rebase,
+    )
     for key in ("parent", "source", "organization", "template_repository"):
         body.pop(key, None)
     return body
@@ -193,6 +199,7 @@ def pull_body(repo: FakeRepo, pull: FakePull, repos: dict[str, FakeRepo], simple
     head_repo = repos.get(pull.head_repo or "")
     body.update(
         id=pull.number * 1000 + repo.id,
+        node_id=pull_node_id(repo, pull.number),
         number=pull.number,
         title=pull.title,
         body=pull.body,
@@ -220,6 +227,11 @@ def pull_body(repo: FakeRepo, pull: FakePull, repos: dict[str, FakeRepo], simple
         repo=_patch_repo(body["base"]["repo"], repo),
     )
     return body
+
+
+def pull_node_id(repo: FakeRepo, number: int) -> str:
+    """A PR's GraphQL id (opaque to clients, as GitHub's are)."""
+    return f"PR_kwDO{repo.id}_{number}"
 
 
 def review_body(repo: FakeRepo, review: FakeReview) -> Json:

@@ -65,6 +65,10 @@ class Call:
         """The repository in the path, if this token may see it (GitHub answers 404 if not)."""
         repo = self.fake.repos.get(f"{self.param('owner')}/{self.param('repo')}")
         token = self.token
+        if repo is not None and token is not None and token.user is not None:
+            if repo.private and token.user.lower() not in repo.permissions:
+                raise not_found()
+            return repo  # a person sees what their rights show them
         if repo is None or token is None or token.installation_id != repo.installation_id:
             raise not_found()
         if token.repositories is not None and repo.name not in token.repositories:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from starlette.responses import Response
 from starlette.routing import Route
 
-from tests.fakes.github import installations, issues, pulls
+from tests.fakes.github import issues, merging, pulls
 from tests.fakes.github.call import Call, Endpoint, Handler, not_found
 
 
@@ -24,7 +24,7 @@ def routes(endpoint: Callable[[Handler, str], Endpoint]) -> list[Route]:
             "jwt",
         ),
         ("GET", "/users/{username}", issues.get_user, "public"),
-        ("GET", r + "/installation", installations.get_repo_installation, "jwt"),
+        ("GET", r + "/installation", merging.get_repo_installation, "jwt"),
         ("GET", r, issues.get_repo, "token"),
         ("GET", r + "/collaborators/{username}/permission", issues.get_permission, "token"),
         ("GET", r + "/issues/{number:int}", issues.get_issue, "token"),
@@ -65,6 +65,10 @@ def routes(endpoint: Callable[[Handler, str], Endpoint]) -> list[Route]:
         ("GET", r + "/actions/jobs/{job_id:int}/logs", pulls.job_logs, "token"),
         ("GET", "/_blobs/job-logs/{repo_id:int}/{job_id:int}", pulls.job_log_blob, "public"),
         ("GET", r + "/contents/{path:path}", pulls.get_content, "token"),
+        ("GET", pr + "/reviews", merging.list_reviews, "token"),
+        ("POST", pr + "/reviews", merging.create_review, "token"),
+        ("PUT", pr + "/merge", merging.merge_pull, "token"),
+        ("POST", "/graphql", merging.graphql, "token"),
     ]
     every = ["GET", "POST", "PATCH", "PUT", "DELETE"]
     return [

@@ -112,6 +112,17 @@ class Permission:
 
 
 @dataclass
+class MergeRules:
+    """Branch protection of the base branch and the merge methods the repository allows."""
+
+    required_approvals: int = 0
+    required_checks: tuple[str, ...] = ()
+    allow_squash: bool = True
+    allow_merge: bool = True
+    allow_rebase: bool = True
+
+
+@dataclass
 class FakeRepo:
     """One repository; numbers are shared by issues and PRs, ids come from the fake's counter."""
 
@@ -134,6 +145,7 @@ class FakeRepo:
     files: dict[tuple[str, str], bytes] = field(default_factory=dict)  # (ref, path) -> bytes
     permissions: dict[str, Permission] = field(default_factory=dict)  # login (lower) -> role
     numbers: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    merging: MergeRules = field(default_factory=MergeRules)
 
     @property
     def owner(self) -> str:
