@@ -23,6 +23,7 @@ from app.github.comments import ReactionContent
 from app.github.repo import PermissionCache, RepoClient
 from app.github.results import (
     AnnotationInfo,
+    ArtifactInfo,
     CheckRunInfo,
     IssueInfo,
     PullInfo,
@@ -34,6 +35,7 @@ from app.github.results import (
 
 __all__ = [
     "AnnotationInfo",
+    "ArtifactInfo",
     "CheckRunInfo",
     "GitHubApp",
     "IssueInfo",
