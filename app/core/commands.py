@@ -89,6 +89,10 @@ class Command:
     title: str | None = None
     body: str | None = None
     slack: SlackOrigin | None = None  # a request from Slack: its job also reports there
+    # A `pr_event`'s facts: the deployment's environment and URL, the workflow run's id.
+    environment: str | None = None
+    environment_url: str | None = None
+    run_id: int | None = None
 
     @property
     def target(self) -> str | None:

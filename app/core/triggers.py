@@ -4,9 +4,12 @@ Pure and total: odd payloads (missing keys, nulls, wrong types) give None, never
 Permission checks need the GitHub API, so the worker makes them, not this module.
 
 Bots never start work: a sender of type `Bot`, a login ending in `[bot]`, or Honk's own login
-yields None. The exception is `check_suite.completed`: its sender is usually the CI app that ran
-the suite, and the event is a fact about Honk's own PR rather than a person's request, so the
-bot-sender rule does not apply to it. Only suites created by Honk itself are ignored there.
+yields None. The exceptions are CI and deployment events (`check_suite`, `deployment_status`,
+`workflow_run`): their sender is usually the CI app, and the event is a fact about Honk's own PR
+rather than a person's request, so the bot-sender rule does not apply to them. Only suites
+created by Honk itself are ignored there. A failed suite asks for a CI fix; a passed suite, a
+successful deployment with a URL and a finished workflow run become a `pr_event` whose `notes`
+say which (`ci_passed`, `deployment`, `workflow_run`): a line in the PR's Slack thread.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from app.core.config import Settings
 from app.core.webhooks import Event
 
 _FAILED_CONCLUSIONS = frozenset({"failure", "timed_out"})
+_FACT_EVENTS = frozenset({"check_suite", "deployment_status", "workflow_run"})
 _VERB_KINDS: Mapping[Verb, JobKind] = {"stop": "stop", "retry": "retry", "help": "help"}
 _REVIEW_KINDS: Mapping[str, JobKind] = {
     "approved": "approved",
@@ -50,7 +54,7 @@ def command_for(event: Event, ctx: TriggerContext) -> Command | None:
     handler = _HANDLERS.get((event.name, event.action or ""))
     if handler is None or event.repo is None or event.sender_login is None:
         return None
-    if event.name != "check_suite" and _sent_by_bot(event, ctx):
+    if event.name not in _FACT_EVENTS and _sent_by_bot(event, ctx):
         return None
     return handler(event, ctx)
 
@@ -139,28 +143,80 @@ def _pr_closed(event: Event, ctx: TriggerContext) -> Command | None:
 
 
 def _check_suite_completed(event: Event, ctx: TriggerContext) -> Command | None:
+    """Failed: a CI fix. Passed: a `ci_passed` line (and the merge offer) in Slack."""
     suite = _obj(event.payload, "check_suite")
     head_branch = _str(suite, "head_branch")
     pulls = suite.get("pull_requests")
     first = pulls[0] if isinstance(pulls, list) and pulls else None
     number = _int(first, "number") if isinstance(first, dict) else None
+    conclusion = _str(suite, "conclusion")
+    passed = conclusion == "success"
     if (
-        _str(suite, "conclusion") not in _FAILED_CONCLUSIONS
-        or head_branch is None
-        or not head_branch.startswith(ctx.branch_prefix)
+        (conclusion not in _FAILED_CONCLUSIONS and not passed)
+        or not _on_honk_branch(head_branch, ctx)
         or number is None
         or _suite_is_own(suite, ctx)
     ):
         return None
     return _command(
         event,
-        "ci_fix",
+        "pr_event" if passed else "ci_fix",
         number=number,
+        notes="ci_passed" if passed else "",
         is_pull_request=True,
         head_ref=head_branch,
         head_sha=_str(suite, "head_sha"),
         check_suite_id=_int(suite, "id"),
     )
+
+
+def _deployment_status_created(event: Event, ctx: TriggerContext) -> Command | None:
+    """A successful deployment with a URL, of a Honk branch: "preview ready" in Slack."""
+    status = _obj(event.payload, "deployment_status")
+    deployment = _obj(event.payload, "deployment")
+    url = _str(status, "environment_url")
+    if (
+        _str(status, "state") != "success"
+        or not url
+        or not _on_honk_branch(_str(deployment, "ref"), ctx)
+    ):
+        return None
+    environment = _str(status, "environment") or _str(deployment, "environment") or ""
+    return _command(
+        event,
+        "pr_event",
+        number=None,  # the flow finds the PR whose head is the deployed commit
+        notes="deployment",
+        head_ref=_str(deployment, "ref"),
+        head_sha=_str(deployment, "sha"),
+        environment=environment,
+        environment_url=url,
+    )
+
+
+def _workflow_run_completed(event: Event, ctx: TriggerContext) -> Command | None:
+    """A finished workflow run on a Honk branch: its artifacts, if any, linked in Slack."""
+    run = _obj(event.payload, "workflow_run")
+    head_branch = _str(run, "head_branch")
+    run_id = _int(run, "id")
+    if not _on_honk_branch(head_branch, ctx) or run_id is None:
+        return None
+    pulls = run.get("pull_requests")
+    first = pulls[0] if isinstance(pulls, list) and pulls else None
+    return _command(
+        event,
+        "pr_event",
+        number=_int(first, "number") if isinstance(first, dict) else None,
+        notes="workflow_run",
+        is_pull_request=True,
+        head_ref=head_branch,
+        head_sha=_str(run, "head_sha"),
+        run_id=run_id,
+    )
+
+
+def _on_honk_branch(ref: str | None, ctx: TriggerContext) -> bool:
+    return ref is not None and ref.startswith(ctx.branch_prefix)
 
 
 def _suite_is_own(suite: Mapping[str, Any], ctx: TriggerContext) -> bool:
@@ -232,4 +288,6 @@ _HANDLERS: Mapping[tuple[str, str], _Handler] = {
     ("pull_request_review", "submitted"): _review_submitted,
     ("pull_request", "closed"): _pr_closed,
     ("check_suite", "completed"): _check_suite_completed,
+    ("deployment_status", "created"): _deployment_status_created,
+    ("workflow_run", "completed"): _workflow_run_completed,
 }

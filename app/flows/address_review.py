@@ -13,7 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from app.agent.prompts import task_prompt
-from app.core import messages
+from app.core import messages, slack_texts
+from app.flows import slack_lines
 from app.flows.context import JobContext
 from app.flows.job import JobRun, Result, is_honk_pull, run_job, work_result
 from app.github.client import ReviewComment, ReviewInfo
@@ -57,6 +58,10 @@ async def address_review(run: JobRun) -> Result:
         return {"pr": pull.number, "sha": None, "replies": threads, **_cost(work.agent.cost_usd)}
     await run.services.pulls.reset_ci_attempts(run.command.repo, pull.number)
     await run.finish_success(pull, work, updated=True)
+    line = slack_texts.review_addressed(work.sha, slack_lines.commit_url(pull, work.sha))
+    await slack_lines.tell_threads(
+        run.services, run.command.repo, pull.number, line, f"review:{work.sha}"
+    )
     return {**work_result(pull, work), "replies": threads}
 
 

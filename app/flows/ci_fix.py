@@ -16,8 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from app.agent.prompts import task_prompt
-from app.core import messages
+from app.core import messages, slack_texts
 from app.core.errors import FlowError
+from app.flows import slack_lines
 from app.flows.context import JobContext
 from app.flows.fix_issue import NO_CHANGE
 from app.flows.job import JobRun, Result, co_author, run_job, work_result
@@ -52,6 +53,13 @@ async def ci_fix(run: JobRun) -> Result:
     pull = await run.repo.pull(run.number)
     if pull.state != "open" or pull.head_sha != run.command.head_sha:
         return {"skipped": "stale check suite: the pull request moved on"}
+    await slack_lines.tell_threads(
+        run.services,
+        record.repo,
+        pull.number,
+        lambda: slack_lines.ci_failed_line(run.repo, pull),
+        f"ci:{pull.head_sha}",
+    )
     if record.ci_fix_attempts >= config.ci_fix_attempts:
         return await give_up(run, record, config.ci_fix_attempts)
     await run.services.pulls.add_ci_attempt(record.repo, record.number)
@@ -74,6 +82,10 @@ async def ci_fix(run: JobRun) -> Result:
     if work.sha is None:
         raise FlowError(NO_CHANGE)
     await run.finish_success(pull, work, updated=True)
+    line = slack_texts.ci_fixed(work.sha, slack_lines.commit_url(pull, work.sha))
+    await slack_lines.tell_threads(
+        run.services, record.repo, pull.number, line, f"ci_fixed:{work.sha}"
+    )
     return {**work_result(pull, work), "ci_attempt": record.ci_fix_attempts + 1}
 
 

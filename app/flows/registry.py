@@ -12,6 +12,7 @@ from app.flows import (
     control,
     fix_issue,
     fix_pr,
+    pr_event,
     slack_action,
     slack_request,
 )
@@ -29,4 +30,5 @@ FLOWS: Mapping[JobKind, Flow] = {
     "help": control.help_,
     "slack_request": slack_request.run,
     "slack_action": slack_action.run,
+    "pr_event": pr_event.run,
 }

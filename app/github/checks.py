@@ -1,4 +1,5 @@
-"""Check runs of a suite, and what GitHub Actions keeps outside them: annotations, job logs.
+"""Check runs of a suite or a commit, and what GitHub Actions keeps outside them: annotations,
+job logs, a run's artifacts.
 
 Actions leaves a failed job's check run output empty; the failure is in the job's log (`GET
 .../actions/jobs/{id}/logs` answers 302 to a short-lived download URL, which githubkit follows;
@@ -14,8 +15,10 @@ from app.github.repo_base import PER_PAGE, RepoBase
 from app.github.results import (
     FAILED_CONCLUSIONS,
     AnnotationInfo,
+    ArtifactInfo,
     CheckRunInfo,
     annotation_info,
+    artifact_info,
     check_run_info,
 )
 
@@ -42,6 +45,29 @@ class RepoChecks(RepoBase):
             for run in listing.check_runs
             if run.conclusion in FAILED_CONCLUSIONS
         ]
+
+    async def check_runs_for_ref(self, ref: str) -> list[CheckRunInfo]:
+        """The latest check run of each check on a commit (SHA, branch or tag); a run still
+        going has no conclusion."""
+        pages = self._pages(
+            f"{self._path}/commits/{ref}/check-runs",
+            lambda page: self._rest.checks.async_list_for_ref(
+                self.owner, self.name, ref, filter_="latest", per_page=PER_PAGE, page=page
+            ),
+            lambda listing: len(listing.check_runs),
+        )
+        return [check_run_info(run) async for listing in pages for run in listing.check_runs]
+
+    async def run_artifacts(self, run_id: int) -> list[ArtifactInfo]:
+        """The artifacts a GitHub Actions workflow run uploaded (`actions: read`)."""
+        pages = self._pages(
+            f"{self._path}/actions/runs/{run_id}/artifacts",
+            lambda page: self._rest.actions.async_list_workflow_run_artifacts(
+                self.owner, self.name, run_id, per_page=PER_PAGE, page=page
+            ),
+            lambda listing: len(listing.artifacts),
+        )
+        return [artifact_info(item) async for listing in pages for item in listing.artifacts]
 
     async def annotations(self, check_run_id: int) -> list[AnnotationInfo]:
         """The run's first `MAX_ANNOTATIONS` annotations (one page)."""

@@ -24,6 +24,7 @@ from app.github.comments import ReactionContent
 from app.github.repo import PermissionCache, RepoClient
 from app.github.results import (
     AnnotationInfo,
+    ArtifactInfo,
     CheckRunInfo,
     IssueInfo,
     PullInfo,
@@ -35,6 +36,7 @@ from app.github.results import (
 
 __all__ = [
     "AnnotationInfo",
+    "ArtifactInfo",
     "CheckRunInfo",
     "GitHubApp",
     "IssueInfo",

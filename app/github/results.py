@@ -8,6 +8,7 @@ from typing import TypeVar
 
 from githubkit.utils import Unset
 from githubkit_schemas.latest.models import (
+    Artifact,
     CheckAnnotation,
     CheckRun,
     FullRepository,
@@ -58,6 +59,7 @@ class PullInfo:
     merged: bool
     draft: bool
     html_url: str
+    mergeable: bool | None = None  # None: GitHub has not computed it yet (or a listing)
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,15 @@ class CheckRunInfo:
     details_url: str | None
     app_slug: str | None = None
     job_id: int | None = None  # the GitHub Actions job behind the run (None: another CI)
+
+
+@dataclass(frozen=True)
+class ArtifactInfo:
+    """One artifact a workflow run uploaded (an expired one can no longer be downloaded)."""
+
+    id: int
+    name: str
+    expired: bool
 
 
 @dataclass(frozen=True)
@@ -143,6 +154,7 @@ def pull_info(pull: PullRequest | PullRequestSimple) -> PullInfo:
         merged=merged,
         draft=given(pull.draft, False),
         html_url=pull.html_url,
+        mergeable=pull.mergeable if isinstance(pull, PullRequest) else None,
     )
 
 
@@ -198,3 +210,7 @@ def annotation_info(note: CheckAnnotation) -> AnnotationInfo:
         title=note.title or "",
         message=note.message or "",
     )
+
+
+def artifact_info(artifact: Artifact) -> ArtifactInfo:
+    return ArtifactInfo(artifact.id, artifact.name, artifact.expired)

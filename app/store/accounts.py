@@ -195,6 +195,17 @@ class Accounts:
             row = (await conn.execute(query)).first()
         return None if row is None else GitHubUser(row.github_id, row.login)
 
+    async def slack_people(self, github_id: int) -> list[SlackPerson]:
+        """The Slack people linked to this GitHub person (oldest link first)."""
+        query = (
+            select(slack_links.c.slack_team, slack_links.c.slack_user)
+            .where(slack_links.c.github_id == github_id)
+            .order_by(slack_links.c.linked_at)
+        )
+        async with self.store.transaction() as conn:
+            rows = (await conn.execute(query)).all()
+        return [SlackPerson(row.slack_team, row.slack_user) for row in rows]
+
     async def unlink(self, person: SlackPerson) -> GitHubUser | None:
         """Remove the Slack person's link and the linked GitHub person's stored tokens."""
         user = await self.linked_user(person)

@@ -310,8 +310,8 @@ def test_closed_honk_pr_records_whether_it_merged(merged: bool | None, expected:
     ("mutate", "ctx", "fires"),
     [
         (_set("check_suite.conclusion", "timed_out"), DEFAULT, True),
-        (_set("check_suite.conclusion", "success"), DEFAULT, False),
         (_set("check_suite.conclusion", "cancelled"), DEFAULT, False),
+        (_set("check_suite.conclusion", "neutral"), DEFAULT, False),
         (_set("check_suite.conclusion", None), DEFAULT, False),
         (_set("check_suite.head_branch", "main"), DEFAULT, False),
         (_set("check_suite.head_branch", None), DEFAULT, False),
@@ -437,3 +437,161 @@ def test_context_from_settings() -> None:
     settings = Settings(label="fixme", branch_prefix="bot/", bot_login="fixer[bot]")
     assert TriggerContext.from_settings(settings) == TriggerContext("fixme", "bot/", "fixer[bot]")
     assert TriggerContext.from_settings(Settings()) == DEFAULT
+
+
+def _honk_deployment(payload: dict[str, Any]) -> None:
+    """The deployment of a Honk branch, with the URL GitHub gives a successful one."""
+    payload["deployment"]["ref"] = "honk/issue-1"
+    payload["deployment_status"]["environment_url"] = "https://pr-2.preview.example.com"
+
+
+def _honk_workflow_run(payload: dict[str, Any]) -> None:
+    payload["workflow_run"]["head_branch"] = "honk/issue-1"
+    for pull in payload["workflow_run"]["pull_requests"]:
+        pull["head"]["ref"] = "honk/issue-1"
+
+
+DEPLOYMENT_SHA = "f95f852bd8fca8fcc58a9a2d6c842781e32a215e"
+RUN_SHA = "3484a3fb816e0859fd6e1cea078d76385ff50625"
+RUN = {"repo": "octo-org/octo-repo", "sender_id": 15669918}  # the workflow_run examples' own
+FACTS = Command(
+    kind="pr_event",
+    repo=REPO,
+    number=None,
+    installation_id=1,
+    sender="Codertocat",
+    sender_id=21031067,
+    delivery_id=DELIVERY,
+)
+
+
+def _with_installation(payload: dict[str, Any]) -> None:
+    payload["installation"] = {"id": 1}
+
+
+def _both(*mutations: Mutation) -> Mutation:
+    def mutate(payload: dict[str, Any]) -> None:
+        for mutation in mutations:
+            mutation(payload)
+
+    return mutate
+
+
+@pytest.mark.parametrize(
+    ("rel", "mutate", "expected"),
+    [
+        (
+            "check_suite/completed.failure.json",
+            _set("check_suite.conclusion", "success"),
+            _replace(CI_FIX, kind="pr_event", notes="ci_passed"),
+        ),
+        (
+            "deployment_status/created.with-installation.json",
+            _honk_deployment,
+            _replace(
+                FACTS,
+                notes="deployment",
+                head_ref="honk/issue-1",
+                head_sha=DEPLOYMENT_SHA,
+                environment="production",
+                environment_url="https://pr-2.preview.example.com",
+            ),
+        ),
+        (
+            "workflow_run/completed.with-pull-requests.json",
+            _both(_honk_workflow_run, _with_installation),
+            _replace(
+                FACTS,
+                **RUN,
+                number=2,
+                notes="workflow_run",
+                is_pull_request=True,
+                head_ref="honk/issue-1",
+                head_sha=RUN_SHA,
+                run_id=289782451,
+            ),
+        ),
+        (
+            "workflow_run/completed.json",
+            _both(_honk_workflow_run, _with_installation),
+            _replace(
+                FACTS,
+                **RUN,
+                notes="workflow_run",
+                is_pull_request=True,
+                head_ref="honk/issue-1",
+                head_sha=RUN_SHA,
+                run_id=289782451,
+            ),
+        ),
+    ],
+)
+def test_ci_deployment_and_build_facts_become_pr_events(
+    rel: str, mutate: Mutation, expected: Command
+) -> None:
+    command = command_for(_event(rel, mutate), AS_HONK)
+    assert command == expected
+    assert Command.from_json(command.to_json()) == command
+
+
+BOTS = _both(_set("sender.type", "Bot"), _set("sender.login", "github-actions[bot]"))
+
+
+@pytest.mark.parametrize(
+    ("rel", "mutate", "fires"),
+    [
+        ("deployment_status/created.with-installation.json", _honk_deployment, True),
+        ("deployment_status/created.with-installation.json", _both(_honk_deployment, BOTS), True),
+        ("deployment_status/created.with-installation.json", None, False),  # ref `master`
+        (
+            "deployment_status/created.with-installation.json",
+            _both(_honk_deployment, _set("deployment_status.state", "failure")),
+            False,
+        ),
+        (
+            "deployment_status/created.with-installation.json",
+            _both(_honk_deployment, _set("deployment_status.environment_url", "")),
+            False,
+        ),
+        (
+            "deployment_status/created.with-installation.json",
+            _both(_honk_deployment, _drop("deployment_status.environment_url")),
+            False,
+        ),
+        (
+            "deployment_status/created.with-installation.json",
+            _both(_honk_deployment, _set("deployment", None)),
+            False,
+        ),
+        ("workflow_run/completed.json", _honk_workflow_run, True),
+        ("workflow_run/completed.json", _both(_honk_workflow_run, BOTS), True),
+        ("workflow_run/completed.json", None, False),  # branch `master`
+        (
+            "workflow_run/completed.json",
+            _both(_honk_workflow_run, _set("workflow_run.id", "1")),
+            False,
+        ),
+        ("workflow_run/requested.json", _honk_workflow_run, False),
+        ("check_suite/completed.failure.json", _set("check_suite.conclusion", "success"), True),
+        (
+            "check_suite/completed.failure.json",
+            _both(_set("check_suite.conclusion", "success"), BOTS),
+            True,
+        ),
+        (
+            "check_suite/completed.failure.json",
+            _both(
+                _set("check_suite.conclusion", "success"), _set("check_suite.head_branch", "main")
+            ),
+            False,
+        ),
+    ],
+)
+def test_facts_come_from_bots_and_only_about_honk_branches(
+    rel: str, mutate: Mutation | None, fires: bool
+) -> None:
+    """CI and deployment events are facts, not requests: a bot sender is fine; a branch
+    outside Honk's prefix, a failed deployment or one without a URL asks nothing."""
+    command = command_for(_event(rel, mutate), AS_HONK)
+    assert (command is not None) == fires
+    assert command is None or command.kind == "pr_event"

@@ -41,7 +41,8 @@ def _deliver(
 
 def test_fixture_set_is_complete() -> None:
     paths = [rel for _, rel in all_fixtures()]
-    assert len(paths) == 118  # 110 originals + 8 derived (see tests/fixtures/webhooks/README.md)
+    # 110 originals + 8 derived + 1 later original (see tests/fixtures/webhooks/README.md)
+    assert len(paths) == 119
     assert "issue_comment/created.on-pull-request.json" in paths
 
 

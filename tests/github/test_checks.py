@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from tests.fakes.github.checks import add_run_artifacts
 from tests.fakes.github.session import GitHubSession
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "rest"
@@ -94,3 +95,33 @@ def test_the_app_manifest_asks_to_read_actions_and_checks() -> None:
     manifest = yaml.safe_load((Path(__file__).parents[2] / "app.yml").read_text())
     permissions = manifest["default_permissions"]
     assert (permissions["actions"], permissions["checks"]) == ("read", "read")
+    assert permissions["deployments"] == "read"  # read only: Honk never deploys
+    assert {"check_suite", "deployment_status", "workflow_run"} <= set(manifest["default_events"])
+
+
+async def test_check_runs_of_a_commit_across_suites(gh: GitHubSession) -> None:
+    gh.repo.add_check_suite(SHA, [("tests", "success"), ("lint", "failure")])
+    gh.repo.add_check_suite(SHA, [("deploy", None)])
+    gh.repo.add_check_suite("1" * 40, [("elsewhere", "success")])
+
+    runs = await gh.client.check_runs_for_ref(SHA)
+
+    assert [(r.name, r.conclusion) for r in runs] == [
+        ("tests", "success"),
+        ("lint", "failure"),
+        ("deploy", None),
+    ]
+    (call,) = gh.fake.requests_to("GET", rf"/repos/octo/widgets/commits/{SHA}/check-runs")
+    assert call.query["filter"] == "latest"
+
+
+async def test_a_workflow_runs_artifacts(gh: GitHubSession) -> None:
+    ids = add_run_artifacts(gh.repo, 42, ["app.apk", "report"])
+
+    found = await gh.client.run_artifacts(42)
+
+    assert [(a.id, a.name, a.expired) for a in found] == [
+        (ids[0], "app.apk", False),
+        (ids[1], "report", False),
+    ]
+    assert await gh.client.run_artifacts(43) == []

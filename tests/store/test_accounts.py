@@ -122,6 +122,19 @@ async def test_link_and_unlink(accounts: Accounts, store: Store) -> None:
     assert await accounts.unlink(PERSON) is None
 
 
+async def test_the_slack_people_of_a_github_person(accounts: Accounts, clock: ManualClock) -> None:
+    await accounts.save_user(MONA, GRANT)
+    assert await accounts.slack_people(MONA.github_id) == []
+    other = SlackPerson("T0001", "U0002")
+    await accounts.link(PERSON, MONA.github_id)
+    clock.advance(1)
+    await accounts.link(other, MONA.github_id)
+    await accounts.link(SlackPerson("T0001", "U0003"), 1)  # someone else's link
+    assert await accounts.slack_people(MONA.github_id) == [PERSON, other]
+    await accounts.unlink(PERSON)
+    assert await accounts.slack_people(MONA.github_id) == [other]
+
+
 async def test_tokens_sealed_with_another_key_are_none(accounts: Accounts) -> None:
     await accounts.save_user(MONA, GRANT)
     rekeyed = Accounts(accounts.store, Sealer(Secret("new-key")), clock=accounts.clock)

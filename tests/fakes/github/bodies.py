@@ -195,7 +195,7 @@ def pull_body(repo: FakeRepo, pull: FakePull, repos: dict[str, FakeRepo], simple
         body: Json = fixture("list-pull-requests.200.json")[0]
     else:
         body = fixture("get-pull-request.200.json")
-        body.update(merged=pull.merged, mergeable=None, merged_by=None)
+        body.update(merged=pull.merged, mergeable=pull.mergeable, merged_by=None)
     head_repo = repos.get(pull.head_repo or "")
     body.update(
         id=pull.number * 1000 + repo.id,

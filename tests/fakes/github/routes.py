@@ -7,7 +7,7 @@ from collections.abc import Callable
 from starlette.responses import Response
 from starlette.routing import Route
 
-from tests.fakes.github import issues, merging, pulls
+from tests.fakes.github import checks, issues, merging, pulls
 from tests.fakes.github.call import Call, Endpoint, Handler, not_found
 
 
@@ -63,6 +63,8 @@ def routes(endpoint: Callable[[Handler, str], Endpoint]) -> list[Route]:
             "token",
         ),
         ("GET", r + "/actions/jobs/{job_id:int}/logs", pulls.job_logs, "token"),
+        ("GET", r + "/commits/{ref:path}/check-runs", checks.list_ref_runs, "token"),
+        ("GET", r + "/actions/runs/{run_id:int}/artifacts", checks.list_run_artifacts, "token"),
         ("GET", "/_blobs/job-logs/{repo_id:int}/{job_id:int}", pulls.job_log_blob, "public"),
         ("GET", r + "/contents/{path:path}", pulls.get_content, "token"),
         ("GET", pr + "/reviews", merging.list_reviews, "token"),

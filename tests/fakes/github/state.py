@@ -40,6 +40,7 @@ class FakePull:
     state: str = "open"
     merged: bool = False
     draft: bool = False
+    mergeable: bool | None = None  # GitHub's answer; None while it computes it
     hidden_lookups: int = 0  # list calls that miss it yet (GitHub's replication lag)
 
 
@@ -140,6 +141,8 @@ class FakeRepo:
     reviews: dict[int, FakeReview] = field(default_factory=dict)
     review_comments: dict[int, FakeReviewComment] = field(default_factory=dict)
     check_suites: dict[int, FakeCheckSuite] = field(default_factory=dict)
+    # workflow run id -> its artifacts as (id, name)
+    run_artifacts: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
     refs: dict[str, str] = field(default_factory=dict)  # branch -> sha
     protected_branches: set[str] = field(default_factory=set)
     files: dict[tuple[str, str], bytes] = field(default_factory=dict)  # (ref, path) -> bytes
