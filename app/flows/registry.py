@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from app.core.commands import JobKind
-from app.flows import address_review, bookkeeping, ci_fix, control, fix_issue, fix_pr
+from app.flows import (
+    address_review,
+    bookkeeping,
+    ci_fix,
+    control,
+    fix_issue,
+    fix_pr,
+    slack_task,
+)
 from app.flows.context import Flow
 
 FLOWS: Mapping[JobKind, Flow] = {
@@ -18,4 +26,5 @@ FLOWS: Mapping[JobKind, Flow] = {
     "stop": control.stop,
     "retry": control.retry,
     "help": control.help_,
+    "slack_task": slack_task.run,
 }
