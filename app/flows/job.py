@@ -212,19 +212,19 @@ async def run_job(
     if authorize:
         commands, refused = await authorized_commands(ctx.services, repo, ctx.job.commands)
         if not commands:
-            return await skipped(ctx, repo, refused)
-    run = await job_run(ctx, repo, commands, number=command.number if on_issue else None)
+            return await _skipped(ctx, repo, refused)
+    run = await _job_run(ctx, repo, commands, number=command.number if on_issue else None)
     if acknowledge:
         await run.reporter.acknowledge(run.command.comment_id)
     try:
-        result = await finalised(run, body)
+        result = await _finalised(run, body)
     finally:
         if isinstance(run.reporter.listener, SlackReport):
             await run.reporter.listener.close()
     return {**result, "refused": refused} if refused else result
 
 
-async def job_run(
+async def _job_run(
     ctx: JobContext, repo: RepoClient, commands: tuple[Command, ...], *, number: int | None
 ) -> JobRun:
     """The job's run: its reporter on GitHub (when `number`) and in Slack (when asked there)."""
@@ -235,17 +235,17 @@ async def job_run(
     return JobRun(ctx, ctx.services, repo, reporter, commands)
 
 
-async def skipped(ctx: JobContext, repo: RepoClient, refused: list[str]) -> Result:
+async def _skipped(ctx: JobContext, repo: RepoClient, refused: list[str]) -> Result:
     """No request of the job may start work: silence on GitHub; a job asked for in Slack
     says why in its thread (the person saw it accepted)."""
     reason = f"{'; '.join(refused)}; Honk needs write, maintain or admin"
     if slack_origin(ctx.job.commands) is not None:
-        run = await job_run(ctx, repo, ctx.job.commands, number=None)
+        run = await _job_run(ctx, repo, ctx.job.commands, number=None)
         await _last_word(run, "", Ending("failed", reason=reason))
     return {"skipped": reason}
 
 
-async def finalised(run: JobRun, body: Callable[[JobRun], Awaitable[Result]]) -> Result:
+async def _finalised(run: JobRun, body: Callable[[JobRun], Awaitable[Result]]) -> Result:
     """`body`, and the job's last word however it ends (on GitHub and to the listener)."""
     job = run.ctx.job
     try:
