@@ -48,6 +48,15 @@ def code(text: str) -> str:
     return "`" + defuse(" ".join(text.replace("`", "'").split())) + "`"
 
 
+def block_quote(text: str) -> str:
+    """Others' text as a Markdown block quote that shows it as written: HTML and marker
+    delimiters escaped, and no `@name` in it mentions anyone."""
+    shown = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    shown = re.sub(r"@(?=[A-Za-z0-9])", "@\u2060", shown)
+    lines = shown.replace("\r\n", "\n").strip().split("\n")
+    return "\n".join(f"> {line}".rstrip() for line in lines)
+
+
 def login(login: str) -> str:
     """A GitHub login, or "" when `login` is not one (so it cannot inject Markdown)."""
     return login if re.fullmatch(r"[A-Za-z0-9-]{1,39}(\[bot\])?", login) else ""

@@ -6,11 +6,12 @@ Texts speak of Honk in the third person and never claim to be a person.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 from app.core.commands import JobKind
-from app.core.markdown import code, defuse, duration, login, marker, money
-from app.core.model_text import GITHUB_BODY_LIMIT, cap, outbound
+from app.core.markdown import block_quote, code, defuse, duration, login, marker, money
+from app.core.model_text import GITHUB_BODY_LIMIT, cap, outbound, redact_secrets
 
 FLOW_NAMES: Mapping[JobKind, str] = {
     "fix_issue": "fix issues",
@@ -30,6 +31,8 @@ FLOW_NAMES: Mapping[JobKind, str] = {
 MAX_TITLE_CHARS = 256  # GitHub's limit for issue and PR titles
 MAX_LISTED_CHANGES = 200  # files named in a PR body; the rest are counted
 REASON_CHARS = 20000  # a failure's reason in a last word
+SLACK_REQUEST_CHARS = 4000  # a Slack request quoted in its PR body
+_HTTP_URL = re.compile(r"https?://[^\s()<>\[\]]+")
 
 
 def help_text(
@@ -204,6 +207,7 @@ def pr_body(
     issue_number: int | None,
     run_url: str | None,
     cost_usd: float,
+    intro: str = "",
 ) -> str:
     """The body of a pull request Honk opens: the agent's summary, the changes, the tests.
 
@@ -212,6 +216,7 @@ def pr_body(
     """
     head = [marker("pr", issue=issue_number)]
     head += [] if issue_number is None else [f"Fixes #{issue_number}", ""]
+    head += [intro, ""] if intro else []
     listed = [f"- {outbound(' '.join(c.split()), 1000)}" for c in changes[:MAX_LISTED_CHANGES]]
     more = len(changes) - MAX_LISTED_CHANGES
     listed += [f"- and {more} more files"] if more > 0 else []
@@ -232,3 +237,24 @@ def review_reply(text: str, *, comment_id: int | None = None, job_id: int | None
     head, sign = marker("reply", comment=comment_id, job=job_id), "<sub>Honk, automated agent</sub>"
     body = outbound(text.strip(), GITHUB_BODY_LIMIT - len(head) - len(sign) - 3)
     return f"{head}\n{body}\n\n{sign}"
+
+
+def slack_pr_title(summary: str, request: str) -> str:
+    """A Slack task's PR title: the first line of the agent's summary (else of the request),
+    on one line, secrets redacted, within GitHub's title limit."""
+    for text in (summary, request, "Task from Slack"):
+        line = next((ln for ln in text.splitlines() if ln.strip(" #*`>-")), "")
+        title = " ".join(redact_secrets(line.strip(" #*`>")).split())
+        if title:
+            return title if len(title) <= MAX_TITLE_CHARS else title[: MAX_TITLE_CHARS - 1] + "…"
+    return "Task from Slack"
+
+
+def slack_intro(requester: str, request: str, permalink: str | None) -> str:
+    """What a Slack task's PR body says first: who asked in Slack, the request quoted as data
+    (secrets redacted, mentions defused), and the thread's link when Slack gave one."""
+    who = login(requester)
+    by = f" by @{who}" if who else ""
+    thread = f" ([thread]({permalink}))" if permalink and _HTTP_URL.fullmatch(permalink) else ""
+    asked = block_quote(cap(redact_secrets(request), SLACK_REQUEST_CHARS))
+    return f"Requested in Slack{by}{thread}:\n\n{asked}"

@@ -77,6 +77,7 @@ class Outcome:
     lines_removed: int = 0
     tests: TestVerdict = "none"
     reason: str = ""  # why it failed (model or tool text is fine: it is made safe)
+    updated: bool = False  # new commits on a PR that existed before the job
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,8 @@ def final_message(outcome: Outcome, requester: str | None) -> SlackMessage:
         changed = "file" if outcome.files_changed == 1 else "files"
         return message(
             [
-                f"{head}PR ready: {link(outcome.pr_url, short(outcome.pr_label, 60))}",
+                f"{head}PR {'updated' if outcome.updated else 'ready'}: "
+                f"{link(outcome.pr_url, short(outcome.pr_label, 60))}",
                 f"{outcome.files_changed} {changed} changed, "
                 f"+{outcome.lines_added} −{outcome.lines_removed}",
                 _VERDICT[outcome.tests],

@@ -17,6 +17,7 @@ from app.core import messages, slack_texts
 from app.flows import slack_lines
 from app.flows.context import JobContext
 from app.flows.job import JobRun, Result, is_honk_pull, run_job, work_result
+from app.flows.report import Ending
 from app.github.client import ReviewComment, ReviewInfo
 
 REPLIES_HEADING = "## Replies"
@@ -54,7 +55,8 @@ async def address_review(run: JobRun) -> Result:
     work = await run.work(config, plan)
     threads = await reply_in_threads(run, pull.number, comments, work.agent.summary)
     if work.sha is None:
-        await run.reporter.finish(messages.review_answered(threads, job_id=run.ctx.job.id))
+        answered = messages.review_answered(threads, job_id=run.ctx.job.id)
+        await run.reporter.finish(answered, Ending("done", work=work))
         return {"pr": pull.number, "sha": None, "replies": threads, **_cost(work.agent.cost_usd)}
     await run.services.pulls.reset_ci_attempts(run.command.repo, pull.number)
     await run.finish_success(pull, work, updated=True)

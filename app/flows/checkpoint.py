@@ -38,6 +38,7 @@ class WorkResult:
     sha: str | None  # the agent's commit; None when the agent changed nothing
     changed: tuple[str, ...]
     tests: RepoTests | None
+    lines: tuple[int, int] = (0, 0)  # lines added and removed by the agent's commit
 
 
 def checkpoint_of(work: WorkResult, *, pushed: bool) -> dict[str, Any]:
@@ -47,6 +48,7 @@ def checkpoint_of(work: WorkResult, *, pushed: bool) -> dict[str, Any]:
         "pushed": pushed,
         "sha": work.sha,
         "changed": list(work.changed),
+        "lines": list(work.lines),
         "tests": None if tests is None else [tests.command, tests.passed, tests.output],
         "agent": {
             "status": agent.status,
@@ -83,4 +85,12 @@ def restored(saved: dict[str, Any]) -> WorkResult:
         sha=saved["sha"],
         changed=tuple(saved["changed"]),
         tests=None if tests is None else RepoTests(tests[0], bool(tests[1]), tests[2]),
+        lines=_lines(saved.get("lines")),
     )
+
+
+def _lines(saved: Any) -> tuple[int, int]:
+    """Lines added and removed, as saved (a checkpoint of an older Honk has none: zero)."""
+    if isinstance(saved, list) and len(saved) == 2:
+        return int(saved[0]), int(saved[1])
+    return 0, 0

@@ -16,6 +16,7 @@ from app.core.errors import FlowError
 from app.flows.context import JobContext
 from app.flows.fix_issue import NO_CHANGE
 from app.flows.job import JobRun, Result, run_job, work_result
+from app.flows.report import Ending
 
 
 async def run(ctx: JobContext) -> Result:
@@ -29,11 +30,17 @@ async def fix_pr(run: JobRun) -> Result:
     if run.command.title is not None:  # the text the `/honk fix` delivery carried
         pull = replace(pull, title=run.command.title, body=run.command.body or "")
     if pull.head_repo != info.full_name:
-        await run.reporter.finish(messages.fork_refusal(pull.head_repo or "another repository"))
+        await run.reporter.finish(
+            messages.fork_refusal(pull.head_repo or "another repository"),
+            Ending("failed", reason="the PR's branch is in a fork: Honk does not push to forks"),
+        )
         return {"refused": "fork", "head_repo": pull.head_repo}
     if (refused := await branch_refusal(run, pull.head_ref, info.default_branch)) is not None:
         protected = refused == "protected"
-        await run.reporter.finish(messages.branch_refusal(pull.head_ref, protected=protected))
+        await run.reporter.finish(
+            messages.branch_refusal(pull.head_ref, protected=protected),
+            Ending("failed", reason=f"Honk does not push to the PR's branch {pull.head_ref}"),
+        )
         return {"refused": refused, "branch": pull.head_ref}
     plan = await run.pull_plan(
         info,

@@ -5,6 +5,10 @@ silently (no comment, no model call), with the reason in the job's result. Then 
 progress comment; then the flow's own work. Whatever ends the job, the progress comment gets
 its last word: done, failed, cancelled, invalid settings, or "tries again" when the queue will
 retry the job (the retried attempt takes the same comment over).
+
+A job asked for in Slack (its command carries `slack`) also reports in its Slack thread
+(app/flows/slack_report.py, the Reporter's listener), and its Slack person must still be linked
+to the GitHub login the request was made as.
 """
 
 from __future__ import annotations
@@ -23,8 +27,9 @@ from app.core.errors import Cancelled, FlowError, RepoConfigError
 from app.core.repo_config import CONFIG_PATH, RepoConfig, parse_repo_config
 from app.flows.agent_run import INSTRUCTION_FILES
 from app.flows.context import JobContext
-from app.flows.report import Reporter
+from app.flows.report import Ending, Reporter
 from app.flows.services import Services
+from app.flows.slack_report import SlackReport, slack_origin, slack_report, still_linked
 from app.flows.work import Stop, WorkPlan, WorkResult, do_work
 from app.github.client import PullInfo, RepoClient, RepoInfo
 
@@ -50,6 +55,8 @@ class JobRun:
 
     @property
     def number(self) -> int:
+        if self.reporter.number is None:
+            raise FlowError(f"a {self.command.kind} job has no issue or pull request")
         return self.reporter.number
 
     async def config(self) -> RepoConfig:
@@ -101,6 +108,8 @@ class JobRun:
 
     async def finish_success(self, pull: PullInfo, work: WorkResult, *, updated: bool) -> None:
         await self.reporter.step("pr_opened", pr_url=pull.html_url)
+        label = f"{self.command.repo}#{pull.number}"
+        ending = Ending("done", pr_url=pull.html_url, pr_label=label, updated=updated, work=work)
         await self.reporter.finish(
             messages.final_success(
                 pull.number,
@@ -110,7 +119,8 @@ class JobRun:
                 turns=work.agent.turns,
                 elapsed_seconds=self.reporter.elapsed,
                 updated=updated,
-            )
+            ),
+            ending,
         )
 
 
@@ -157,6 +167,15 @@ async def authorized(repo: RepoClient, login: str) -> str | None:
     return None if permission in WRITERS else f"@{login} has {permission} permission"
 
 
+async def authorized_commands(
+    services: Services, repo: RepoClient, commands: tuple[Command, ...]
+) -> tuple[tuple[Command, ...], list[str]]:
+    """`allowed_commands`, after dropping requests from Slack people no longer linked."""
+    linked, unlinked = await still_linked(services, commands)
+    allowed, refused = await allowed_commands(repo, linked)
+    return allowed, unlinked + refused
+
+
 async def allowed_commands(
     repo: RepoClient, commands: tuple[Command, ...]
 ) -> tuple[tuple[Command, ...], list[str]]:
@@ -181,50 +200,81 @@ async def run_job(
     *,
     authorize: bool = True,
     acknowledge: bool = True,
+    on_issue: bool = True,
 ) -> Result:
-    """Authorize, acknowledge, run `body`, and give the progress comment its last word."""
+    """Authorize, acknowledge, run `body`, and give the progress comment its last word
+    (`on_issue` False: a job with no issue or PR, reported in its Slack thread only)."""
     command = ctx.job.command
-    if command.number is None:
+    if on_issue and command.number is None:
         raise FlowError(f"a {command.kind} job needs an issue or pull request number")
     repo = await repo_client(ctx)
     commands, refused = ctx.job.commands, list[str]()
     if authorize:
-        commands, refused = await allowed_commands(repo, ctx.job.commands)
+        commands, refused = await authorized_commands(ctx.services, repo, ctx.job.commands)
         if not commands:
-            return {"skipped": f"{'; '.join(refused)}; Honk needs write, maintain or admin"}
-    reporter = Reporter(repo, number=command.number, job_id=ctx.job.id)
-    run = JobRun(ctx, ctx.services, repo, reporter, commands)
+            return await _skipped(ctx, repo, refused)
+    run = await _job_run(ctx, repo, commands, number=command.number if on_issue else None)
     if acknowledge:
-        await reporter.acknowledge(run.command.comment_id)
-    result = await _finalised(run, body)
+        await run.reporter.acknowledge(run.command.comment_id)
+    try:
+        result = await _finalised(run, body)
+    finally:
+        if isinstance(run.reporter.listener, SlackReport):
+            await run.reporter.listener.close()
     return {**result, "refused": refused} if refused else result
 
 
+async def _job_run(
+    ctx: JobContext, repo: RepoClient, commands: tuple[Command, ...], *, number: int | None
+) -> JobRun:
+    """The job's run: its reporter on GitHub (when `number`) and in Slack (when asked there)."""
+    name = ctx.job.command.repo
+    base = (await repo.repository()).default_branch if slack_origin(commands) else ""
+    slack = await slack_report(ctx.services, ctx.job, commands, repo=name, base_branch=base)
+    reporter = Reporter(repo, number=number, job_id=ctx.job.id, listener=slack)
+    return JobRun(ctx, ctx.services, repo, reporter, commands)
+
+
+async def _skipped(ctx: JobContext, repo: RepoClient, refused: list[str]) -> Result:
+    """No request of the job may start work: silence on GitHub; a job asked for in Slack
+    says why in its thread (the person saw it accepted)."""
+    reason = f"{'; '.join(refused)}; Honk needs write, maintain or admin"
+    if slack_origin(ctx.job.commands) is not None:
+        run = await _job_run(ctx, repo, ctx.job.commands, number=None)
+        await _last_word(run, "", Ending("failed", reason=reason))
+    return {"skipped": reason}
+
+
 async def _finalised(run: JobRun, body: Callable[[JobRun], Awaitable[Result]]) -> Result:
+    """`body`, and the job's last word however it ends (on GitHub and to the listener)."""
     job = run.ctx.job
     try:
         return await body(run)
     except RepoConfigError as exc:
-        await _last_word(run, messages.invalid_config(exc.path, exc.field, exc.problem))
+        text = messages.invalid_config(exc.path, exc.field, exc.problem)
+        await _last_word(run, text, Ending("failed", reason=f"{CONFIG_PATH} is invalid: {exc}"))
         raise FlowError(str(exc)) from exc
     except Cancelled:
-        await _last_word(run, messages.cancelled(job_id=job.id))
+        await _last_word(run, messages.cancelled(job_id=job.id), Ending("cancelled"))
         raise
     except FlowError as exc:
-        await _last_word(run, messages.final_failure(str(exc), job_id=job.id))
+        text = messages.final_failure(str(exc), job_id=job.id)
+        await _last_word(run, text, Ending("failed", reason=str(exc)))
         raise
     except Exception as exc:
         reason = str(exc) or type(exc).__name__
         if job.attempts >= job.max_attempts:
-            await _last_word(run, messages.final_failure(reason, job_id=job.id))
-        elif run.reporter.shown:  # a job with no progress comment says nothing until it ends
+            text = messages.final_failure(reason, job_id=job.id)
+            await _last_word(run, text, Ending("failed", reason=reason))
+        else:  # a job with no progress comment says nothing on GitHub until it ends
             text = messages.retrying(reason, job.attempts, job.max_attempts, job_id=job.id)
-            await _last_word(run, text)
+            with suppress(Exception):
+                await run.reporter.retrying(text, reason)
         raise
 
 
-async def _last_word(run: JobRun, text: str) -> None:
+async def _last_word(run: JobRun, text: str, ending: Ending) -> None:
     """The final edit, best effort: the job's own ending matters more than a failed edit
     (a GitHub error here must not turn a final failure into a retry that runs the agent)."""
     with suppress(Exception):
-        await run.reporter.finish(text)
+        await run.reporter.finish(text, ending)

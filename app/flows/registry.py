@@ -15,6 +15,7 @@ from app.flows import (
     pr_event,
     slack_action,
     slack_request,
+    slack_task,
 )
 from app.flows.context import Flow
 
@@ -31,4 +32,5 @@ FLOWS: Mapping[JobKind, Flow] = {
     "slack_request": slack_request.run,
     "slack_action": slack_action.run,
     "pr_event": pr_event.run,
+    "slack_task": slack_task.run,
 }

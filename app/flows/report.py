@@ -5,6 +5,10 @@ its top for its whole life (the final word is written below it), so a retried at
 same job takes the same comment over instead of starting another. Once found (or made), it is
 edited by its id. Every edit is best effort: a GitHub failure on a progress edit is logged and
 never fails the job.
+
+A job with another place to report (a Slack thread) gives the Reporter a `JobListener`: it hears
+each phase, each agent turn and how the job ended (`Ending`), and keeps its own failures to
+itself. A job with no issue or PR (`number` None) reports to its listener only.
 """
 
 from __future__ import annotations
@@ -12,16 +16,42 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import replace
-from typing import Literal
+from dataclasses import dataclass, replace
+from typing import Literal, Protocol
 
 from app.agent.loop import TurnInfo
 from app.core.errors import GitHubError
 from app.core.progress import Progress, Step, last_word, progress_comment
+from app.flows.checkpoint import WorkResult
 from app.github.client import RepoClient
 
 log = logging.getLogger("honk.report")
 TURN_EDIT_SECONDS = 10.0  # at most one edit per this many seconds for per-turn figures
+Phase = Literal["queued", "working", "testing", "publishing"]
+_PHASES: dict[Step, Phase] = {"queued": "queued", "working": "working", "testing": "testing"}
+
+
+@dataclass(frozen=True)
+class Ending:
+    """How a job ended, for a listener: done (with its PR and work when it made one), failed,
+    cancelled, or retrying (the queue runs it again; not its end yet)."""
+
+    state: Literal["done", "failed", "cancelled", "retrying"]
+    reason: str = ""
+    pr_url: str | None = None
+    pr_label: str = "PR"
+    updated: bool = False  # new commits on a PR that existed before the job
+    work: WorkResult | None = None
+
+
+class JobListener(Protocol):
+    """Another place a job reports to; each call is best effort and never raises."""
+
+    async def phase(self, phase: Phase) -> None: ...
+
+    async def turn(self, info: TurnInfo) -> None: ...
+
+    async def ended(self, ending: Ending) -> None: ...
 
 
 async def react(repo: RepoClient, kind: Literal["issue", "comment"], target: int) -> None:
@@ -39,9 +69,10 @@ class Reporter:
         self,
         repo: RepoClient,
         *,
-        number: int,
+        number: int | None,
         job_id: int,
         clock: Callable[[], float] = time.monotonic,
+        listener: JobListener | None = None,
     ) -> None:
         self.repo = repo
         self.number = number
@@ -52,15 +83,24 @@ class Reporter:
         self.progress = Progress(job_id=job_id)
         self._last_edit = 0.0
         self._comment_id: int | None = None
+        self.listener = listener
 
     async def acknowledge(self, comment_id: int | None) -> None:
         """👀 on the triggering comment (or the issue), then the checklist at `working`."""
-        await react(self.repo, "comment" if comment_id else "issue", comment_id or self.number)
+        if self.number is not None:
+            await react(self.repo, "comment" if comment_id else "issue", comment_id or self.number)
         await self.step("working")
 
     async def step(self, step: Step, *, pr_url: str | None = None) -> None:
         self.progress = replace(self.progress, step=step, pr_url=pr_url or self.progress.pr_url)
         await self._edit(progress_comment(self._timed()))
+        if self.listener is not None and step in _PHASES:
+            await self.listener.phase(_PHASES[step])
+
+    async def publishing(self) -> None:
+        """The work is being pushed and published (the checklist has no such step)."""
+        if self.listener is not None:
+            await self.listener.phase("publishing")
 
     async def turn(self, info: TurnInfo) -> None:
         """New figures after an agent turn, edited in at most every TURN_EDIT_SECONDS."""
@@ -73,10 +113,23 @@ class Reporter:
         )
         if self.clock() - self._last_edit >= TURN_EDIT_SECONDS:
             await self._edit(progress_comment(self._timed()))
+        if self.listener is not None:
+            await self.listener.turn(info)
 
-    async def finish(self, text: str) -> None:
-        """The job's last word, in place of the checklist (the marker stays on top)."""
+    async def finish(self, text: str, ending: Ending | None = None) -> None:
+        """The job's last word, in place of the checklist (the marker stays on top); the
+        listener hears `ending` (a failure when none is given: `text` is for GitHub)."""
         await self._edit(last_word(self.job_id, text))
+        if self.listener is not None:
+            await self.listener.ended(ending or Ending("failed", reason="see GitHub"))
+
+    async def retrying(self, text: str, reason: str) -> None:
+        """An attempt failed and the queue runs the job again: said on GitHub only where the
+        job already shows a comment; the listener hears it."""
+        if self.shown:
+            await self._edit(last_word(self.job_id, text))
+        if self.listener is not None:
+            await self.listener.ended(Ending("retrying", reason=reason))
 
     @property
     def shown(self) -> bool:
@@ -91,6 +144,8 @@ class Reporter:
         return replace(self.progress, elapsed_seconds=self.elapsed)
 
     async def _edit(self, body: str) -> None:
+        if self.number is None:  # nowhere on GitHub to say it
+            return
         self._last_edit = self.clock()
         try:
             if self._comment_id is None:

@@ -110,6 +110,7 @@ async def do_work(
             if work.sha is not None:  # a failed push is retried without the agent
                 await services.queue.set_checkpoint(job.id, checkpoint_of(work, pushed=False))
         if work.sha is not None:
+            await reporter.publishing()
             if await stop.check():
                 raise Cancelled("stop requested before the push")
             expect = await _own_tip(tree, workspace.git_email) if plan.force_push else None
@@ -227,7 +228,23 @@ async def _commit(
     if violations:
         raise FlowError(describe(violations))
     sha = await tree.commit_all(commit_message(result), co_authors=(plan.co_author,))
-    return WorkResult(result, sha, changed, tests)
+    lines = (0, 0) if sha is None else await _lines(tree, sha)
+    return WorkResult(result, sha, changed, tests, lines)
+
+
+async def _lines(tree: Worktree, sha: str) -> tuple[int, int]:
+    """Lines added and removed from the job's start to `sha` (`--numstat`; binary files count
+    none). Textconv and external diff drivers stay off: the agent wrote the attributes."""
+    out = await tree.git(
+        "diff", "--numstat", "--no-renames", "--no-ext-diff", "--no-textconv", "-z",
+        tree.base_sha, sha,
+    )  # fmt: skip
+    added = removed = 0
+    for record in out.split("\0"):
+        fields = record.split("\t")
+        if len(fields) >= 2 and fields[0].isdigit() and fields[1].isdigit():
+            added, removed = added + int(fields[0]), removed + int(fields[1])
+    return added, removed
 
 
 async def _own_tip(tree: Worktree, own_email: str) -> str:

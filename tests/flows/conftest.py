@@ -10,6 +10,7 @@ import pytest
 import respx
 
 from tests.fakes.sandbox_probe import probed_sandbox
+from tests.flows.slack_world import SlackWorld, open_slack_world
 from tests.flows.world import World, open_world
 
 
@@ -24,3 +25,10 @@ async def world(tmp_path: Path, httpx2_mock: respx.Router) -> AsyncIterator[Worl
     async with open_world(tmp_path, httpx2_mock) as world:
         world.repo.set_permission("mona", "write")
         yield world
+
+
+@pytest.fixture
+async def slack_world(world: World) -> AsyncIterator[SlackWorld]:
+    """`world` with a fake Slack; mona (write) is linked to the Slack person USER_ID."""
+    async with open_slack_world(world) as opened:
+        yield opened
