@@ -95,7 +95,8 @@ class MergeTarget:
 def status_message(status: JobStatus) -> SlackMessage:
     """The status message for `status.state`, with a Stop button while the job runs."""
     job = link(status.run_url, f"job {status.job_id}")
-    where = f"{short(status.repo, 100)} ({short(status.base_branch, 40)})"
+    base = f" ({short(status.base_branch, 40)})" if status.base_branch else ""
+    where = f"{short(status.repo, 100)}{base}"
     lines = [f"*{_STATE_WORD[status.state]}*: {where} · {job}"]
     if status.state != "queued" and (status.turns or status.cost_usd):
         noun = "turn" if status.turns == 1 else "turns"

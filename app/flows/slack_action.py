@@ -8,10 +8,13 @@ for review, Approve and Merge act with the clicker's own user token (app/flows/s
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 
 from app.core import slack_blocks, slack_clicks, slack_texts
+from app.core.errors import SlackError
+from app.core.slack_blocks import JobStatus, status_message
 from app.core.slack_mrkdwn import message
 from app.flows.context import JobContext
 from app.flows.slack_click import Click, Result
@@ -42,7 +45,20 @@ async def stop(click: Click) -> Result:
     if not await click.services.queue.request_cancel_job(job.id):
         return await click.refuse(slack_clicks.job_ended(job.id, job.state), "already ended")
     await click.say_once(f"slack-stop:{job.id}", slack_texts.stopped_by(click.origin.user))
+    await _settle_status(click, job.id)
     return {"action": "stop", "stopped": job.id, "by": user.login}
+
+
+async def _settle_status(click: Click, job_id: int) -> None:
+    """A job stopped before it ran never reports: its status shows it stopped, without Stop.
+    (A running job edits its own status when it ends.) Best effort."""
+    services = click.services
+    job, status = await services.queue.get(job_id), await services.slack_records.status(job_id)
+    if job is None or job.state != "cancelled" or job.attempts or status is None:
+        return
+    shown = status_message(JobStatus(job_id, job.repo, "", "cancelled"))
+    with contextlib.suppress(SlackError):
+        await services.slack.update(status.channel, status.ts, shown)
 
 
 async def retry(click: Click) -> Result:

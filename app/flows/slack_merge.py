@@ -36,7 +36,11 @@ class Acting:
         return await self.click.refuse(slack_texts.github_refused(what, message), message)
 
     async def say(self, kind: str, text: str) -> None:
-        await self.click.say_once(f"slack-{kind}:{self.click.ctx.job.id}", text)
+        """One line in the thread, keyed as the PR's webhook line of the same fact is keyed
+        (app/flows/slack_lines.py), so GitHub's later event does not tell it again."""
+        target, origin = self.target, self.click.origin
+        place = f"{origin.channel}:{origin.thread}"
+        await self.click.say_once(f"{target.repo}#{target.number}:{kind}:{place}", text)
 
     async def open_head(self, what: str) -> UserPull | Result:
         """The PR as the clicker sees it, when it is open and still at the shown head."""
@@ -103,10 +107,10 @@ async def _approve(acting: Acting) -> Result:
     if not isinstance(pull, UserPull):
         return pull
     target = acting.target
-    refusal = await acting.as_user.approve(target.repo, target.number, target.head_sha)
-    if refusal is not None:
-        return await acting.refuse_refusal("approve", refusal.message)
-    await acting.say("approve", slack_texts.approved(acting.user.login))
+    review = await acting.as_user.approve(target.repo, target.number, target.head_sha)
+    if not isinstance(review, int):
+        return await acting.refuse_refusal("approve", review.message)
+    await acting.say(f"approved:{review}", slack_texts.approved(acting.user.login))
     return {"action": "approve", "pr": target.value(), "by": acting.user.login}
 
 
@@ -125,7 +129,7 @@ async def _merge(acting: Acting) -> Result:
     refusal = await acting.as_user.merge(target.repo, target.number, target.head_sha, method)
     if refusal is not None:
         return await acting.refuse_refusal("merge", refusal.message)
-    await acting.say("merge", slack_clicks.merged_with(acting.user.login, method))
+    await acting.say("merged", slack_clicks.merged_with(acting.user.login, method))
     return {"action": "merge", "pr": target.value(), "method": method, "by": acting.user.login}
 
 

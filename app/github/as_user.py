@@ -98,8 +98,8 @@ class UserClient:
         listed = cast("list[PullRequestReview]", found)  # githubkit annotates it as `list?`
         return [review_info(review) for review in listed]
 
-    async def approve(self, repo: str, number: int, sha: str) -> Refusal | None:
-        """An approving review of commit `sha`; GitHub's refusal, or None when it was made."""
+    async def approve(self, repo: str, number: int, sha: str) -> Refusal | int:
+        """An approving review of commit `sha`: its id, or GitHub's refusal."""
         owner, name = repo.split("/", 1)
         found = await self._calls.send(
             "POST",
@@ -109,7 +109,7 @@ class UserClient:
             ),
             tolerate=REFUSED,
         )
-        return found if isinstance(found, Refusal) else None
+        return found if isinstance(found, Refusal) else found.parsed_data.id
 
     async def merge(self, repo: str, number: int, sha: str, method: MergeMethod) -> Refusal | None:
         """Merge the PR only if its head is still `sha`; GitHub's refusal, or None when merged."""

@@ -21,11 +21,13 @@ from app.core.slack_blocks import (
     ACTION_READY,
     ACTION_RETRY,
     ACTION_STOP,
+    JobStatus,
+    status_message,
 )
 from app.flows.services import Services
 from app.slack.client import SlackClient
 from app.store.queue import Queue
-from app.store.slack_records import SlackThread
+from app.store.slack_records import SlackStatus, SlackThread
 from tests.conftest import ManualClock
 from tests.fakes.anthropic_api import bash, text_block
 from tests.fakes.github.merging import HEAD_MODIFIED, person_tokens, serve_oauth
@@ -85,6 +87,21 @@ async def test_stop_cancels_a_queued_job_at_once_and_says_so_once(clicks: Clicks
     assert clicks.thread_lines() == ["Stopped by <@U0MONA>."]
     assert again.result is not None and again.result["refused"] == "already ended"
     assert clicks.ephemerals() == [f"Job {job_id} already ended (cancelled)."]
+
+
+async def test_a_job_stopped_while_queued_shows_it_on_its_status(clicks: Clicks) -> None:
+    await clicks.link("U0MONA")
+    _, job_id = await clicks.queue.enqueue(fix_command())
+    queued = status_message(JobStatus(job_id, REPO, "main", "queued"))
+    ts = await clicks.services.slack.post(CHANNEL_ID, queued, THREAD_TS)
+    status = SlackStatus(job_id, TEAM_ID, "U0MONA", CHANNEL_ID, ts, THREAD_TS)
+    await clicks.services.slack_records.save_status(status)
+
+    await clicks.click(ACTION_STOP, str(job_id))
+
+    shown = clicks.slack.message(CHANNEL_ID, ts)
+    assert shown is not None and shown.text.startswith("*Stopped*")
+    assert "honk_stop" not in str(shown.blocks)
 
 
 async def test_stop_asks_a_running_job_to_stop(clicks: Clicks) -> None:

@@ -36,8 +36,9 @@ async def test_calls_are_made_with_the_persons_own_token(mona: GitHubSession) ->
     client = mona.app.as_user(MONA)
 
     pull = await client.pull(REPO, number)
-    assert await client.approve(REPO, number, pull.head_sha) is None
+    review_id = await client.approve(REPO, number, pull.head_sha)
     (review,) = await client.reviews(REPO, number)
+    assert review_id == review.id
     assert await client.mark_ready(pull.node_id) is None
 
     assert (pull.draft, review.user, review.state) == (True, "mona", "APPROVED")
