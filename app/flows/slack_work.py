@@ -18,7 +18,7 @@ from typing import Any
 from app.core.commands import Command, SlackOrigin
 from app.core.errors import GitHubError, SlackError
 from app.core.slack_blocks import JobStatus, status_message
-from app.core.slack_mrkdwn import SlackMessage
+from app.core.slack_mrkdwn import SlackMessage, message, short
 from app.core.slack_requests import FixItem, Needs, Task, resolve_repository
 from app.core.slack_texts import (
     joined_queued,
@@ -94,11 +94,27 @@ async def request_work(ctx: JobContext, origin: SlackOrigin, request: Task | Fix
     writer = await authorize(ctx, origin, repo)
     if not isinstance(writer, Writer):
         return writer
+    origin = await _start_thread(ctx, origin, writer)
     queued = await _queue(ctx, origin, writer, request, thread)
     if queued is None:
         return {"answered": "not_found", "repo": repo}
     await acknowledge(ctx, origin, writer, queued)
     return {"queued": queued.job_id, "repo": repo, "joined": queued.joined}
+
+
+async def _start_thread(ctx: JobContext, origin: SlackOrigin, writer: Writer) -> SlackOrigin:
+    """A slash command has no thread yet: its status message starts one, posted before the job
+    is queued, so the job and every follow-up know the thread from the start (one lock and
+    one PR per thread). The message becomes the full status once the job has its id."""
+    if origin.thread is not None:
+        return origin
+    saved = ctx.job.checkpoint or {}
+    root = saved.get("root")
+    if not isinstance(root, str):
+        shown = message([f"*Queued*: {short(writer.repo, 100)}"])
+        root = await ctx.services.slack.post(origin.channel, shown)  # SlackError: retried
+        await ctx.services.queue.set_checkpoint(ctx.job.id, {"root": root})
+    return replace(origin, thread_ts=root, status_ts=root)
 
 
 async def _queue(
@@ -120,7 +136,9 @@ async def _queue(
     if thread is not None and command.kind == "slack_task":
         pr_number = thread.pr_number
     queued = Queued(job_id, outcome != "queued", pr_number)
-    checkpoint = {"queued": job_id, "joined": queued.joined, "pr_number": pr_number}
+    checkpoint: dict[str, Any] = {"queued": job_id, "joined": queued.joined, "pr_number": pr_number}
+    if origin.status_ts is not None:
+        checkpoint["root"] = origin.status_ts
     await ctx.services.queue.set_checkpoint(ctx.job.id, checkpoint)
     return queued
 
@@ -193,9 +211,8 @@ async def acknowledge(ctx: JobContext, origin: SlackOrigin, writer: Writer, queu
 async def _status(ctx: JobContext, writer: Writer, job_id: int) -> SlackMessage:
     """The queued status: repository, base branch, job (linked when Honk has a public URL)."""
     info = await writer.client.repository()
-    public = ctx.settings.public_url
-    run_url = f"{public.rstrip('/')}/runs/{job_id}" if public else None
-    status = JobStatus(job_id, writer.repo, info.default_branch, "queued", run_url=run_url)
+    # No run link: there is no run page to link to yet (the dashboard is not built).
+    status = JobStatus(job_id, writer.repo, info.default_branch, "queued")
     return status_message(status)
 
 
@@ -205,7 +222,11 @@ async def _post_status(
     """Post the status (top level for a slash command: it starts the thread) and save its
     row; the thread root, or None when Slack failed (logged)."""
     try:
-        ts = await ctx.services.slack.post(origin.channel, shown, thread_ts=origin.thread)
+        if origin.status_ts is not None:  # the message that started the thread
+            await ctx.services.slack.update(origin.channel, origin.status_ts, shown)
+            ts = origin.status_ts
+        else:
+            ts = await ctx.services.slack.post(origin.channel, shown, thread_ts=origin.thread)
     except SlackError as exc:
         log.warning("Slack status failed", extra={"job": job_id, "error": str(exc)})
         return None
