@@ -130,22 +130,28 @@ async def test_a_click_on_a_honk_button_is_queued(
 
 # -- what is acked and ignored ---------------------------------------------------------------------
 
-IGNORED = {
-    "a channel message without a mention": sr.event_callback(
+IGNORED: dict[str, Callable[[], SignedRequest]] = {  # signed when sent, never stale
+    "a channel message without a mention": lambda: sr.event_callback(
         sr.direct_message("lunch?", channel=CHANNEL_ID) | {"channel_type": "channel"}
     ),
-    "the bot's own DM": sr.event_callback(sr.direct_message("done", user=BOT_USER_ID)),
-    "another bot's DM": sr.event_callback(sr.direct_message("beep") | {"bot_id": "B0OTHER"}),
-    "an edited DM": sr.event_callback(sr.direct_message("x") | {"subtype": "message_changed"}),
-    "the Messages tab opened": sr.event_callback(sr.app_home_opened(tab="messages")),
-    "an event Honk does not use": sr.event_callback({"type": "reaction_added", "user": USER_ID}),
-    "an unknown button": sr.block_actions("someone_elses_button", "1"),
+    "the bot's own DM": lambda: sr.event_callback(sr.direct_message("done", user=BOT_USER_ID)),
+    "another bot's DM": lambda: sr.event_callback(
+        sr.direct_message("beep") | {"bot_id": "B0OTHER"}
+    ),
+    "an edited DM": lambda: sr.event_callback(
+        sr.direct_message("x") | {"subtype": "message_changed"}
+    ),
+    "the Messages tab opened": lambda: sr.event_callback(sr.app_home_opened(tab="messages")),
+    "an event Honk does not use": lambda: sr.event_callback(
+        {"type": "reaction_added", "user": USER_ID}
+    ),
+    "an unknown button": lambda: sr.block_actions("someone_elses_button", "1"),
 }
 
 
 @pytest.mark.parametrize("case", IGNORED)
 async def test_requests_for_nothing_are_acked_and_queue_nothing(honk: Honk, case: str) -> None:
-    response = await honk.post(IGNORED[case])
+    response = await honk.post(IGNORED[case]())
 
     assert response.status_code == 200
     assert await honk.jobs() == []
