@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.routing import BaseRoute
 
 from app.core.commands import LIGHT_KINDS
 from app.core.config import Settings, read_env_file
@@ -19,6 +20,8 @@ from app.flows.chores import light_lane_chores
 from app.flows.services import Services
 from app.sandbox.exposure import sandbox_shows
 from app.sandbox.sandbox import Sandbox
+from app.slack.intake import SlackIntake
+from app.slack.surface import SlackSurface
 from app.store.engine import Store
 from app.store.queue import Queue
 from app.web.server import REOPEN_SECONDS, AppState, create_app
@@ -80,11 +83,34 @@ def log_sandbox(settings: Settings) -> None:
 
 
 def serving_app(settings: Settings) -> Starlette:
-    """`honk serve`: the web app, with HONK_WORKERS workers in the same process."""
-    if settings.workers == 0:
-        return create_app(settings)
-    log_sandbox(settings)
-    return create_app(settings, background=embedded_workers)
+    """`honk serve`: the web app (with `POST /slack/events`), HONK_WORKERS workers in the same
+    process, and Socket Mode when SLACK_APP_TOKEN is set."""
+    slack = SlackWiring()
+    if settings.workers > 0:
+        log_sandbox(settings)
+    return create_app(settings, background=slack.background, extra_routes=slack.routes)
+
+
+class SlackWiring:
+    """The Slack surface on the web app's shared state: its route, and Socket Mode beside the
+    embedded workers."""
+
+    def __init__(self) -> None:
+        self.surface: SlackSurface | None = None
+
+    def routes(self, state: AppState) -> list[BaseRoute]:
+        self.surface = SlackSurface(
+            state.settings, SlackIntake(state.accept_delivery, state.wake.set)
+        )
+        return self.surface.routes()
+
+    async def background(self, state: AppState, stop: asyncio.Event) -> None:
+        tasks = []
+        if state.settings.workers > 0:
+            tasks.append(embedded_workers(state, stop))
+        if self.surface is not None:
+            tasks.append(self.surface.socket_mode(stop))
+        await asyncio.gather(*tasks)
 
 
 async def embedded_workers(state: AppState, stop: asyncio.Event) -> None:

@@ -7,14 +7,14 @@ import contextlib
 import hmac
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from app.core.commands import Command
 from app.core.config import Settings
@@ -73,10 +73,16 @@ class AppState:
 
     async def accept(self, event: Event, command: Command | None) -> Accepted:
         """Record the delivery and enqueue its command (grouped commits on SQLite)."""
+        return await self.accept_delivery(event.delivery_id, event.name, event.action, command)
+
+    async def accept_delivery(
+        self, delivery_id: str, event: str, action: str | None, command: Command | None
+    ) -> Accepted:
+        """Record any delivery (GitHub's, Slack's) and enqueue its command, deduplicated."""
         queue = await self.get_queue()
         if self.intake is not None:
-            return await self.intake.accept(event.delivery_id, event.name, event.action, command)
-        return await queue.accept_delivery(event.delivery_id, event.name, event.action, command)
+            return await self.intake.accept(delivery_id, event, action, command)
+        return await queue.accept_delivery(delivery_id, event, action, command)
 
     async def close(self) -> None:
         if self.intake is not None:
@@ -86,12 +92,18 @@ class AppState:
 
 
 Background = Callable[["AppState", asyncio.Event], Coroutine[Any, Any, None]]
+ExtraRoutes = Callable[["AppState"], Sequence[BaseRoute]]
 
 
 def create_app(
-    settings: Settings, *, store: Store | None = None, background: Background | None = None
+    settings: Settings,
+    *,
+    store: Store | None = None,
+    background: Background | None = None,
+    extra_routes: ExtraRoutes | None = None,
 ) -> Starlette:
-    """The ASGI app; `background` (e.g. embedded workers) runs for its lifespan, until stopped."""
+    """The ASGI app; `background` (e.g. embedded workers) runs for its lifespan, until stopped;
+    `extra_routes` adds routes built on the shared state (the entry layer's Slack surface)."""
     queue = Queue.from_settings(store, settings) if store else None
     state = AppState(settings, store, queue, Intake.for_queue(queue) if queue else None)
     triggers = TriggerContext.from_settings(settings)
@@ -123,6 +135,7 @@ def create_app(
         Route("/readyz", readyz, methods=["GET"]),
         Route("/", index, methods=["GET"]),
         *SignIn(settings, state.get_store).routes(),
+        *(extra_routes(state) if extra_routes is not None else ()),
     ]
     return Starlette(routes=routes, lifespan=_lifespan(state, background))
 
