@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
-from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -83,8 +82,8 @@ class SlackE2E:
         return SlackWorld(self.world, self.slack)
 
     async def post(self, request: SignedRequest, **headers: str) -> httpx.Response:
-        return await self.honk.post("/slack/events", content=request.body,
-                                    headers=request.headers | headers)  # fmt: skip
+        sent = request.headers | headers
+        return await self.honk.post("/slack/events", content=request.body, headers=sent)
 
     async def mention(
         self, text: str, *, user: str = USER_ID, ts: str, thread_ts: str = "", event_id: str = ""
@@ -108,8 +107,8 @@ class SlackE2E:
 
     async def run_light(self) -> list[Job]:
         """Run the queued quick jobs (requests, clicks, PR events) as the light lane does."""
-        lane = Worker(self.world.queue, self.world.settings, services=self.services,
-                      kinds=LIGHT_KINDS)  # fmt: skip
+        world = self.world
+        lane = Worker(world.queue, world.settings, services=self.services, kinds=LIGHT_KINDS)
         ran = []
         while (job := await lane.run_once()) is not None:
             ran.append(await self.job(job.id))
@@ -170,14 +169,11 @@ def _local(url: str) -> str:
     return url
 
 
-async def until(check: Any, what: str) -> None:
-    """Poll `check()` (sync or async) until true; fails after the deadline."""
+async def until(check: Callable[[], bool], what: str) -> None:
+    """Poll `check()` until true; fails after the deadline."""
     deadline = time.monotonic() + DEADLINE_SECONDS
     while time.monotonic() < deadline:
-        done = check()
-        if asyncio.iscoroutine(done):
-            done = await done
-        if done:
+        if check():
             return
         await asyncio.sleep(0.02)
     raise AssertionError(f"timed out waiting for {what}")
@@ -206,12 +202,16 @@ async def open_slack_e2e(world: World, *, socket: bool = False) -> AsyncIterator
         )
         world.settings = settings
         github = world.worker.services.github
-        services = Services(settings, world.queue, github=github,
-                            slack=SlackClient(BOT_TOKEN, slack.url))  # fmt: skip
+        client = SlackClient(BOT_TOKEN, slack.url)
+        services = Services(settings, world.queue, github=github, slack=client)
         world.worker = Worker(world.queue, settings, services=services)
         wiring = SlackWiring()
-        app = create_app(settings, store=world.queue.store, extra_routes=wiring.routes,
-                         background=wiring.background)  # fmt: skip
+        app = create_app(
+            settings,
+            store=world.queue.store,
+            extra_routes=wiring.routes,
+            background=wiring.background,
+        )
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url=PUBLIC_URL) as honk:
