@@ -55,6 +55,14 @@ def get_repo_installation(call: Call) -> Response:
     return ok(body)
 
 
+def get_authenticated_user(call: Call) -> Response:
+    """`GET /user`: the person of a user token (the fake OAuth's); 401 for anything else."""
+    token = call.token
+    if token is None or not token.user:
+        raise Problem(401, bodies.error_body(401, "Requires authentication"))
+    return ok(bodies.public_user_body(token.user))
+
+
 def list_reviews(call: Call) -> Response:
     repo = call.repo()
     _pull(repo, call.number())

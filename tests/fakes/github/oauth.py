@@ -37,6 +37,7 @@ class FakeGitHubOAuth:
     client_id: str = "Iv1.fakeclientid"
     client_secret: str = "fake-client-secret"
     clock: Callable[[], float] = time.time
+    signs_in: FakePerson = FakePerson(1, "octocat")  # who authorizes at /login/oauth/authorize
     codes: dict[str, FakePerson] = field(default_factory=dict)
     access: dict[str, tuple[FakePerson, float]] = field(default_factory=dict)
     refresh: dict[str, FakePerson] = field(default_factory=dict)
@@ -62,8 +63,8 @@ class FakeGitHubOAuth:
         )
 
     async def _authorize(self, request: Request) -> Response:
-        person = FakePerson(1, "octocat")
-        query = {"code": self.code_for(person), "state": request.query_params.get("state", "")}
+        state = request.query_params.get("state", "")
+        query = {"code": self.code_for(self.signs_in), "state": state}
         return RedirectResponse(f"{request.query_params['redirect_uri']}?{urlencode(query)}")
 
     async def _token(self, request: Request) -> Response:

@@ -24,6 +24,7 @@ def routes(endpoint: Callable[[Handler, str], Endpoint]) -> list[Route]:
             "jwt",
         ),
         ("GET", "/users/{username}", issues.get_user, "public"),
+        ("GET", "/user", merging.get_authenticated_user, "token"),
         ("GET", r + "/installation", merging.get_repo_installation, "jwt"),
         ("GET", r, issues.get_repo, "token"),
         ("GET", r + "/collaborators/{username}/permission", issues.get_permission, "token"),
