@@ -14,7 +14,8 @@ from starlette.applications import Starlette
 from starlette.routing import BaseRoute
 
 from app.core.commands import LIGHT_KINDS
-from app.core.config import Settings, read_env_file
+from app.core.config import Settings
+from app.core.env_values import read_env_file
 from app.core.errors import ConfigError, SandboxUnavailable, StoreError
 from app.flows.chores import light_lane_chores
 from app.flows.services import Services

@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, TypeVar, cast
+from typing import Any, TypeVar
 
 from app.core.egress import DEFAULT_SETUP_ALLOW, parse_allow
+from app.core.env_values import (
+    SandboxMode,
+    branch_prefix,
+    database_url,
+    log_level,
+    non_empty,
+    non_negative_int,
+    port,
+    positive_float,
+    positive_int,
+    read_env_file,
+    sandbox_mode,
+    url,
+)
 from app.core.errors import ConfigError
 
-SandboxMode = Literal["auto", "bwrap", "bwrap-full", "none"]
 T = TypeVar("T")
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./.honk/honk.db"
@@ -105,45 +117,45 @@ class Settings:
 def _parse(env: Mapping[str, str]) -> dict[str, Any]:
     get = _Reader(env)
     return {
-        "github_app_id": get.opt("GITHUB_APP_ID", _positive_int),
+        "github_app_id": get.opt("GITHUB_APP_ID", positive_int),
         "github_private_key": _private_key(env),
         "github_webhook_secret": get.secret("GITHUB_WEBHOOK_SECRET"),
         "github_api_url": get.url("GITHUB_API_URL", API_URL),
         "anthropic_api_key": get.secret("ANTHROPIC_API_KEY"),
-        "anthropic_base_url": get.opt("ANTHROPIC_BASE_URL", _url),
-        "model": get.value("HONK_MODEL", DEFAULT_MODEL, _non_empty),
-        "database_url": get.value("HONK_DATABASE_URL", DEFAULT_DATABASE_URL, _database_url),
-        "data_dir": Path(get.value("HONK_DATA_DIR", ".honk", _non_empty)),
-        "host": get.value("HONK_HOST", "127.0.0.1", _non_empty),
-        "port": get.value("HONK_PORT", 3000, _port),
-        "workers": get.value("HONK_WORKERS", 2, _non_negative_int),
-        "public_url": get.opt("HONK_PUBLIC_URL", _url),
-        "sandbox": get.value("HONK_SANDBOX", "auto", _sandbox_mode),
+        "anthropic_base_url": get.opt("ANTHROPIC_BASE_URL", url),
+        "model": get.value("HONK_MODEL", DEFAULT_MODEL, non_empty),
+        "database_url": get.value("HONK_DATABASE_URL", DEFAULT_DATABASE_URL, database_url),
+        "data_dir": Path(get.value("HONK_DATA_DIR", ".honk", non_empty)),
+        "host": get.value("HONK_HOST", "127.0.0.1", non_empty),
+        "port": get.value("HONK_PORT", 3000, port),
+        "workers": get.value("HONK_WORKERS", 2, non_negative_int),
+        "public_url": get.opt("HONK_PUBLIC_URL", url),
+        "sandbox": get.value("HONK_SANDBOX", "auto", sandbox_mode),
         "dashboard_token": get.secret("HONK_DASHBOARD_TOKEN"),
         "slack_signing_secret": get.secret("SLACK_SIGNING_SECRET"),
         "slack_bot_token": get.secret("SLACK_BOT_TOKEN"),
         "slack_app_token": get.secret("SLACK_APP_TOKEN"),
         "slack_api_url": get.url("SLACK_API_URL", SLACK_API_URL).rstrip("/") + "/",
-        "github_client_id": get.opt("GITHUB_CLIENT_ID", _non_empty),
+        "github_client_id": get.opt("GITHUB_CLIENT_ID", non_empty),
         "github_client_secret": get.secret("GITHUB_CLIENT_SECRET"),
         "github_url": get.url("GITHUB_URL", web_url_of(get.url("GITHUB_API_URL", API_URL))),
         "secret_key": get.secret("HONK_SECRET_KEY"),
-        "label": get.value("HONK_LABEL", "honk", _non_empty),
-        "branch_prefix": get.value("HONK_BRANCH_PREFIX", "honk/", _branch_prefix),
-        "bot_login": get.opt("HONK_BOT_LOGIN", _non_empty),
-        "max_turns": get.value("HONK_MAX_TURNS", 50, _positive_int),
-        "max_usd": get.value("HONK_MAX_USD", 5.0, _positive_float),
-        "max_minutes": get.value("HONK_MAX_MINUTES", 30.0, _positive_float),
-        "command_timeout": get.value("HONK_COMMAND_TIMEOUT", 300.0, _positive_float),
+        "label": get.value("HONK_LABEL", "honk", non_empty),
+        "branch_prefix": get.value("HONK_BRANCH_PREFIX", "honk/", branch_prefix),
+        "bot_login": get.opt("HONK_BOT_LOGIN", non_empty),
+        "max_turns": get.value("HONK_MAX_TURNS", 50, positive_int),
+        "max_usd": get.value("HONK_MAX_USD", 5.0, positive_float),
+        "max_minutes": get.value("HONK_MAX_MINUTES", 30.0, positive_float),
+        "command_timeout": get.value("HONK_COMMAND_TIMEOUT", 300.0, positive_float),
         "setup_allow": get.value("HONK_SETUP_ALLOW", DEFAULT_SETUP_ALLOW, parse_allow),
-        "model_timeout": get.value("HONK_MODEL_TIMEOUT", 600.0, _positive_float),
-        "model_max_retries": get.value("HONK_MODEL_MAX_RETRIES", 4, _non_negative_int),
-        "max_attempts": get.value("HONK_MAX_ATTEMPTS", 3, _positive_int),
-        "lease_seconds": get.value("HONK_LEASE_SECONDS", 60.0, _positive_float),
-        "retention_days": get.value("HONK_RETENTION_DAYS", 14.0, _positive_float),
-        "git_name": get.value("HONK_GIT_NAME", "Honk", _non_empty),
-        "git_email": get.value("HONK_GIT_EMAIL", "honk@users.noreply.github.com", _non_empty),
-        "log_level": get.value("HONK_LOG_LEVEL", "INFO", _log_level),
+        "model_timeout": get.value("HONK_MODEL_TIMEOUT", 600.0, positive_float),
+        "model_max_retries": get.value("HONK_MODEL_MAX_RETRIES", 4, non_negative_int),
+        "max_attempts": get.value("HONK_MAX_ATTEMPTS", 3, positive_int),
+        "lease_seconds": get.value("HONK_LEASE_SECONDS", 60.0, positive_float),
+        "retention_days": get.value("HONK_RETENTION_DAYS", 14.0, positive_float),
+        "git_name": get.value("HONK_GIT_NAME", "Honk", non_empty),
+        "git_email": get.value("HONK_GIT_EMAIL", "honk@users.noreply.github.com", non_empty),
+        "log_level": get.value("HONK_LOG_LEVEL", "INFO", log_level),
     }
 
 
@@ -170,7 +182,7 @@ class _Reader:
         return None if raw is None else Secret(raw)
 
     def url(self, name: str, default: str) -> str:
-        return self.value(name, default, _url)
+        return self.value(name, default, url)
 
     @staticmethod
     def _parse(name: str, raw: str, parse: Callable[[str], T]) -> T:
@@ -202,95 +214,3 @@ def _private_key(env: Mapping[str, str]) -> Secret | None:
 def web_url_of(api_url: str) -> str:
     """GitHub's web address for an API address: github.com, or `https://HOST` for `/api/v3`."""
     return "https://github.com" if api_url == API_URL else api_url.removesuffix("/api/v3")
-
-
-def _non_empty(raw: str) -> str:
-    return raw
-
-
-def _positive_int(raw: str) -> int:
-    value = _int(raw)
-    if value < 1:
-        raise ValueError(f"must be a positive integer, got {raw!r}")
-    return value
-
-
-def _non_negative_int(raw: str) -> int:
-    value = _int(raw)
-    if value < 0:
-        raise ValueError(f"must be 0 or more, got {raw!r}")
-    return value
-
-
-def _int(raw: str) -> int:
-    try:
-        return int(raw)
-    except ValueError:
-        raise ValueError(f"must be an integer, got {raw!r}") from None
-
-
-def _positive_float(raw: str) -> float:
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError(f"must be a number, got {raw!r}") from None
-    if not value > 0:
-        raise ValueError(f"must be greater than 0, got {raw!r}")
-    return value
-
-
-def _port(raw: str) -> int:
-    value = _int(raw)
-    if not 1 <= value <= 65535:
-        raise ValueError(f"must be a port from 1 to 65535, got {raw!r}")
-    return value
-
-
-def _url(raw: str) -> str:
-    if not re.match(r"^https?://[^\s/]+", raw):
-        raise ValueError(f"must be an http(s) URL, got {raw!r}")
-    return raw.rstrip("/")
-
-
-def _database_url(raw: str) -> str:
-    if not raw.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
-        raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
-    return raw
-
-
-def _sandbox_mode(raw: str) -> SandboxMode:
-    if raw in ("auto", "bwrap", "bwrap-full", "none"):
-        return cast(SandboxMode, raw)
-    raise ValueError(f"must be auto, bwrap, bwrap-full or none, got {raw!r}")
-
-
-def _branch_prefix(raw: str) -> str:
-    if not re.fullmatch(r"[A-Za-z0-9._/-]+", raw) or ".." in raw:
-        raise ValueError(f"must be a valid git branch prefix, got {raw!r}")
-    return raw
-
-
-def _log_level(raw: str) -> str:
-    level = raw.upper()
-    if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
-        raise ValueError(f"must be DEBUG, INFO, WARNING or ERROR, got {raw!r}")
-    return level
-
-
-def read_env_file(path: Path) -> dict[str, str]:
-    """Parse a `.env` file: KEY=VALUE lines, `#` comments, optional quotes (multi-line in "")."""
-    try:
-        text = path.read_text()
-    except OSError:
-        return {}
-    values: dict[str, str] = {}
-    pattern = re.compile(
-        r'^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*("(?:[^"\\]|\\.)*"|\'[^\']*\'|[^\n#]*)',
-        re.MULTILINE,
-    )
-    for match in pattern.finditer(text):
-        key, value = match.group(1), match.group(2).strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-            value = value[1:-1]
-        values[key] = value
-    return values

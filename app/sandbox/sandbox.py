@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from app.core.config import SandboxMode
+from app.core.env_values import SandboxMode
 from app.core.errors import SandboxError, SandboxUnavailable
 from app.sandbox.args import (
     DEFAULT_LIMITS,

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from app.core.config import DEFAULT_DATABASE_URL, Secret, Settings, read_env_file
+from app.core.config import DEFAULT_DATABASE_URL, Secret, Settings
+from app.core.env_values import read_env_file
 from app.core.errors import ConfigError
 
 PEM = "-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAK\n-----END RSA PRIVATE KEY-----\n"

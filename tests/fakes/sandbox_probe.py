@@ -9,7 +9,7 @@ from typing import NoReturn
 
 import pytest
 
-from app.core.config import SandboxMode
+from app.core.env_values import SandboxMode
 from app.core.errors import SandboxUnavailable
 from app.sandbox.sandbox import Profile, Sandbox
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from app.core.config import SandboxMode
+from app.core.env_values import SandboxMode
 from app.core.errors import SandboxError, SandboxUnavailable
 from app.sandbox.sandbox import Bind, Sandbox, SandboxLimits, truncate_middle
 from tests.fakes.sandbox_probe import (
