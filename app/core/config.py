@@ -14,6 +14,7 @@ from app.core.env_values import (
     branch_prefix,
     database_url,
     log_level,
+    logins,
     non_empty,
     non_negative_int,
     port,
@@ -75,6 +76,8 @@ class Settings:
     public_url: str | None = None
     sandbox: SandboxMode = "auto"
     dashboard_token: Secret | None = None
+    admins: tuple[str, ...] = ()  # GitHub logins (lower case) who see and control every run
+    metrics_token: Secret | None = None
     slack_signing_secret: Secret | None = None
     slack_bot_token: Secret | None = None
     slack_app_token: Secret | None = None
@@ -132,6 +135,8 @@ def _parse(env: Mapping[str, str]) -> dict[str, Any]:
         "public_url": get.opt("HONK_PUBLIC_URL", url),
         "sandbox": get.value("HONK_SANDBOX", "auto", sandbox_mode),
         "dashboard_token": get.secret("HONK_DASHBOARD_TOKEN"),
+        "admins": get.value("HONK_ADMINS", tuple[str, ...](), logins),
+        "metrics_token": get.secret("HONK_METRICS_TOKEN"),
         "slack_signing_secret": get.secret("SLACK_SIGNING_SECRET"),
         "slack_bot_token": get.secret("SLACK_BOT_TOKEN"),
         "slack_app_token": get.secret("SLACK_APP_TOKEN"),

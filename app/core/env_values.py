@@ -99,3 +99,12 @@ def read_env_file(path: Path) -> dict[str, str]:
             value = value[1:-1]
         values[key] = value
     return values
+
+
+def logins(raw: str) -> tuple[str, ...]:
+    """Comma-separated GitHub logins, lower-cased (GitHub logins are case-insensitive)."""
+    found = tuple(part.strip().lstrip("@").lower() for part in raw.split(",") if part.strip())
+    bad = [login for login in found if not re.fullmatch(r"[a-z0-9](?:-?[a-z0-9]){0,38}", login)]
+    if bad:
+        raise ValueError(f"not GitHub logins: {', '.join(bad)}")
+    return found

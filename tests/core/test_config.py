@@ -180,3 +180,22 @@ def test_env_file_fills_in_and_environment_wins(tmp_path: Path) -> None:
 
 def test_missing_env_file_is_fine(tmp_path: Path) -> None:
     assert read_env_file(tmp_path / "absent") == {}
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("", ()), ("Mona", ("mona",)), (" mona , @Hubot ,", ("mona", "hubot"))],
+)
+def test_admins_are_lower_cased_logins(raw: str, expected: tuple[str, ...]) -> None:
+    assert Settings.from_env({"HONK_ADMINS": raw}, env_file=None).admins == expected
+
+
+@pytest.mark.parametrize("raw", ["mona,bad login", "-mona", "a" * 40])
+def test_admins_that_are_not_logins_are_refused_by_name(raw: str) -> None:
+    with pytest.raises(ConfigError, match="HONK_ADMINS"):
+        Settings.from_env({"HONK_ADMINS": raw}, env_file=None)
+
+
+def test_the_metrics_token_is_a_secret() -> None:
+    settings = Settings.from_env({"HONK_METRICS_TOKEN": "m-token"}, env_file=None)
+    assert settings.metrics_token is not None and "m-token" not in repr(settings)
