@@ -15,6 +15,7 @@ HonkError
 ├── GitHubError                 the GitHub API refused or failed
 ├── SlackError                  the Slack Web API refused or failed
 ├── SignInError                 GitHub sign-in failed (OAuth exchange, /user, refresh)
+├── SetupError                  GitHub refused or failed the App manifest code exchange (/setup)
 ├── BadSeal                     a signed cookie or link that is tampered, misdirected or expired
 ├── WorkspaceError              a git operation failed
 ├── SandboxError                the sandbox cannot run a command
@@ -119,6 +120,10 @@ class SlackError(HonkError):
 
 class SignInError(HonkError):
     """GitHub sign-in failed: the code exchange, `GET /user` or a token refresh."""
+
+
+class SetupError(HonkError):
+    """GitHub refused or failed `/setup`'s manifest code exchange, or its answer is unusable."""
 
 
 class BadSeal(HonkError):

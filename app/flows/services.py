@@ -14,6 +14,7 @@ from app.sandbox.egress_proxy import Resolver, system_resolve
 from app.sandbox.sandbox import Sandbox
 from app.slack.client import SlackClient
 from app.store.accounts import Accounts
+from app.store.app_credentials import LiveSettings
 from app.store.pulls import PullRequests
 from app.store.queue import Queue
 from app.store.secret_key import secret_key
@@ -47,6 +48,9 @@ class Services:
         make_private(settings.data_dir)
         self.pulls = PullRequests(queue.store, clock=queue.clock)
         self._github = github
+        self._github_given = github is not None
+        self._github_from: tuple[object, ...] | None = None
+        self.live = LiveSettings(settings)  # the App credentials `/setup` saved, when it did
         self._sandbox = sandbox
         self._workspace: Workspace | None = None
         self._slack = slack
@@ -57,9 +61,15 @@ class Services:
 
     @property
     def github(self) -> GitHubApp:
-        """The GitHub App client (ConfigError when its credentials are not set)."""
-        if self._github is None:
-            self._github = GitHubApp(self.settings)
+        """The GitHub App client (ConfigError when its credentials are not set); built again
+        when the App's credentials change (a `/setup` run by the web process, no restart)."""
+        if self._github_given and self._github is not None:
+            return self._github
+        current = self.live()
+        source = (current.github_app_id, current.github_private_key, current.github_api_url)
+        if self._github is None or source != self._github_from:
+            self._github = GitHubApp(current)
+            self._github_from = source
         return self._github
 
     @property

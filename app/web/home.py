@@ -6,7 +6,13 @@ from html import escape
 
 from app.core.config import Settings
 
+_SETUP_LINK = (
+    "<p>No GitHub App is set up yet: <a href='/setup'>set up Honk's GitHub App</a> "
+    "in a few clicks.</p>"
+)
+
 _REGISTER_STEPS = """
+<p>Or by hand:</p>
 <ol>
 <li>Create a GitHub App (Settings → Developer settings → GitHub Apps → New) with the events and
 permissions listed in <code>app.yml</code>; webhook URL <code>{webhook}</code>, a webhook secret
@@ -43,10 +49,11 @@ def render(settings: Settings, *, operator: bool = False) -> str:
     missing = missing_settings(settings)
     base = settings.public_url or f"http://{settings.host}:{settings.port}"
     if not operator:
-        status = _ANYONE
+        status = _ANYONE if settings.github_app_id is not None else _SETUP_LINK
     elif missing:
         items = "".join(f"<li><code>{escape(name)}</code></li>" for name in missing)
         status = f"<p>Honk is running but is not configured yet. Missing:</p><ul>{items}</ul>"
+        status += _SETUP_LINK if settings.github_app_id is None else ""
         status += _REGISTER_STEPS.format(webhook=escape(base + "/webhooks/github"))
     else:
         status = "<p>Honk is configured and receiving deliveries at "

@@ -1,4 +1,4 @@
-"""HTTP routes: the GitHub webhook ingress, health, readiness and the home page."""
+"""HTTP routes: the GitHub webhook ingress, health, readiness, the home page and `/setup`."""
 
 from __future__ import annotations
 
@@ -27,10 +27,12 @@ from app.core.errors import (
 from app.core.logs import elapsed_ms
 from app.core.triggers import TriggerContext, command_for
 from app.core.webhooks import MAX_BODY_BYTES, Event, parse_delivery
+from app.store.app_credentials import LiveSettings
 from app.store.engine import Store
 from app.store.queue import Queue
 from app.web import home
 from app.web.intake import Accepted, Intake
+from app.web.setup import Setup
 from app.web.signin import SignIn
 
 log = logging.getLogger("honk.ingress")
@@ -39,7 +41,8 @@ REOPEN_SECONDS = 2.0
 
 @dataclass
 class AppState:
-    """What the routes share: settings, the (lazily reopened) store and the worker wake-up."""
+    """What the routes share: settings, the (lazily reopened) store and the worker wake-up;
+    `live()` is `settings` with the App credentials `/setup` saved (read at every use)."""
 
     settings: Settings
     store: Store | None = None
@@ -48,6 +51,10 @@ class AppState:
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     _opened_at: float = 0.0
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    live: LiveSettings = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.live = LiveSettings(self.settings)
 
     async def get_queue(self) -> Queue:
         """The queue, opening the database first if it is not open (at most every 2 s)."""
@@ -107,6 +114,7 @@ def create_app(
     queue = Queue.from_settings(store, settings) if store else None
     state = AppState(settings, store, queue, Intake.for_queue(queue) if queue else None)
     triggers = TriggerContext.from_settings(settings)
+    signin = SignIn(settings, state.get_store, live=state.live)
 
     async def github_webhook(request: Request) -> Response:
         started = time.perf_counter()
@@ -127,14 +135,16 @@ def create_app(
         return JSONResponse({"status": "ready"})
 
     async def index(request: Request) -> Response:
-        return HTMLResponse(home.render(settings, operator=is_operator(request, settings)))
+        current = state.live()
+        return HTMLResponse(home.render(current, operator=is_operator(request, current)))
 
     routes = [
         Route("/webhooks/github", github_webhook, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Route("/", index, methods=["GET"]),
-        *SignIn(settings, state.get_store).routes(),
+        *signin.routes(),
+        *Setup(state.live, signin.session_user).routes(),
         *(extra_routes(state) if extra_routes is not None else ()),
     ]
     return Starlette(routes=routes, lifespan=_lifespan(state, background))
@@ -154,7 +164,7 @@ def _lifespan(
 ) -> Callable[[Starlette], contextlib.AbstractAsyncContextManager[None]]:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        if missing := home.missing_settings(state.settings):  # the page says it to operators
+        if missing := home.missing_settings(state.live()):  # the page says it to operators
             log.warning("Honk is not configured yet; missing: %s", ", ".join(missing))
         with contextlib.suppress(StoreError):
             await state.get_queue()
@@ -194,7 +204,7 @@ async def _ingest(
 async def _accept(
     request: Request, state: AppState, triggers: TriggerContext, fields: dict[str, object]
 ) -> tuple[int, dict[str, object], dict[str, object]]:
-    secret = state.settings.github_webhook_secret
+    secret = state.live().github_webhook_secret
     if secret is None:
         error = "GITHUB_WEBHOOK_SECRET is not set: Honk cannot verify deliveries"
         return 503, {"error": error}, {**fields, "outcome": "unconfigured"}

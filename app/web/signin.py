@@ -32,7 +32,8 @@ Handler = Callable[[Request], Awaitable[Response]]
 
 
 class SignIn:
-    """The sign-in routes over one store; without GITHUB_CLIENT_ID they answer a setup page."""
+    """The sign-in routes over one store; without GITHUB_CLIENT_ID they answer a setup page.
+    `live` gives the current settings (with the OAuth client `/setup` saved), read at each use."""
 
     def __init__(
         self,
@@ -41,10 +42,12 @@ class SignIn:
         *,
         oauth: OAuthClient | None = None,
         clock: Callable[[], float] = time.time,
+        live: Callable[[], Settings] | None = None,
     ) -> None:
         self.settings = settings
         self.get_store = get_store
-        self.oauth = oauth if oauth is not None else OAuthClient.from_settings(settings)
+        self._oauth = oauth
+        self._live = live
         self.clock = clock
         self._sealer: Sealer | None = None
 
@@ -55,6 +58,17 @@ class SignIn:
             Route("/auth/logout", self._guard(self.logout), methods=["POST"]),
             Route(LINK_ROUTE, self._guard(self.slack_link), methods=["GET"]),
         ]
+
+    @property
+    def oauth(self) -> OAuthClient | None:
+        """The given client, else the one of the current settings (None: not set up)."""
+        if self._oauth is not None:
+            return self._oauth
+        return OAuthClient.from_settings(self._live() if self._live else self.settings)
+
+    @oauth.setter
+    def oauth(self, client: OAuthClient | None) -> None:
+        self._oauth = client
 
     def sealer(self) -> Sealer:
         if self._sealer is None:

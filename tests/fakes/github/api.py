@@ -107,6 +107,8 @@ class FakeGitHub:
     failures: list[Failure] = field(default_factory=list)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
     users: Callable[[str], str | None] | None = None  # a user token's login (the fake OAuth's)
+    manifest_codes: dict[str, Any] = field(default_factory=dict)  # code -> manifest (/setup)
+    apps_created: list[dict[str, Any]] = field(default_factory=list)  # conversion answers
 
     @property
     def bot_login(self) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from starlette.responses import Response
 from starlette.routing import Route
 
-from tests.fakes.github import checks, issues, merging, pulls
+from tests.fakes.github import checks, issues, manifests, merging, pulls
 from tests.fakes.github.call import Call, Endpoint, Handler, not_found
 
 
@@ -24,6 +24,7 @@ def routes(endpoint: Callable[[Handler, str], Endpoint]) -> list[Route]:
             "jwt",
         ),
         ("GET", "/users/{username}", issues.get_user, "public"),
+        ("POST", "/app-manifests/{code}/conversions", manifests.convert, "public"),
         ("GET", "/user", merging.get_authenticated_user, "token"),
         ("GET", r + "/installation", merging.get_repo_installation, "jwt"),
         ("GET", r, issues.get_repo, "token"),
