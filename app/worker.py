@@ -89,7 +89,8 @@ class Worker:
             log.warning("job failed", extra={"job": job.id, "kind": job.kind, "reason": reason})
             return
         cancel = asyncio.Event()
-        task = asyncio.create_task(flow(JobContext(job, self.settings, cancel, self.services)))
+        settings = self.services.live.overlaid(self.settings)  # with the App `/setup` saved
+        task = asyncio.create_task(flow(JobContext(job, settings, cancel, self.services)))
         beat = asyncio.create_task(self._heartbeat(job, cancel, task))
         try:
             await self._settle(job, task)

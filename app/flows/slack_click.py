@@ -103,7 +103,7 @@ class Click:
 
     async def user_token(self, user: GitHubUser) -> str | Result:
         """The clicker's own user token (refreshed when it expired), or (refused) a new link."""
-        refresher = TokenRefresher.from_settings(self.services.settings)
+        refresher = TokenRefresher.from_settings(self.services.live())
         try:
             token = await self.services.accounts.user_token(user.github_id, refresher or _cannot)
         except SignInError:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import threading
 from pathlib import Path
@@ -17,6 +18,7 @@ from app.core.app_manifest import AppCredentials, credentials_from, overlay
 from app.core.config import Settings
 from app.core.errors import ConfigError
 
+log = logging.getLogger("honk.settings")
 FILE_NAME = "github-app.json"
 
 Stamp = tuple[int, int, int]  # inode, size, modification time (ns)
@@ -66,16 +68,30 @@ class LiveSettings:
         self.base = base
         self.path = path if path is not None else credentials_path(base.data_dir)
         self._stamp: Stamp | None = None
+        self._credentials: AppCredentials | None = None
         self._current = base
 
     def __call__(self) -> Settings:
-        """Settings as of now; the file is read again only when it changed."""
+        """Settings as of now; the file is read again only when it changed. An unusable file
+        is logged and ignored (`/setup` is open again and can replace it)."""
         stamp = self._stat()
         if stamp != self._stamp:
-            credentials = load_credentials(self.path) if stamp is not None else None
-            self._current = overlay(self.base, credentials)
+            self._credentials = self._load() if stamp is not None else None
+            self._current = overlay(self.base, self._credentials)
             self._stamp = stamp
         return self._current
+
+    def overlaid(self, settings: Settings) -> Settings:
+        """Other settings (a worker's own) with the saved credentials, the same way."""
+        self()
+        return overlay(settings, self._credentials)
+
+    def _load(self) -> AppCredentials | None:
+        try:
+            return load_credentials(self.path)
+        except ConfigError as exc:
+            log.error("saved GitHub App credentials ignored", extra={"error": str(exc)})
+            return None
 
     def save(self, credentials: AppCredentials) -> Settings:
         """Keep new credentials and return the settings that use them."""
