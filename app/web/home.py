@@ -12,7 +12,6 @@ _SETUP_LINK = (
 )
 
 _REGISTER_STEPS = """
-<p>Or by hand:</p>
 <ol>
 <li>Create a GitHub App (Settings → Developer settings → GitHub Apps → New) with the events and
 permissions listed in <code>app.yml</code>; webhook URL <code>{webhook}</code>, a webhook secret
@@ -53,7 +52,7 @@ def render(settings: Settings, *, operator: bool = False) -> str:
     elif missing:
         items = "".join(f"<li><code>{escape(name)}</code></li>" for name in missing)
         status = f"<p>Honk is running but is not configured yet. Missing:</p><ul>{items}</ul>"
-        status += _SETUP_LINK if settings.github_app_id is None else ""
+        status += _SETUP_LINK + "<p>Or by hand:</p>" if settings.github_app_id is None else ""
         status += _REGISTER_STEPS.format(webhook=escape(base + "/webhooks/github"))
     else:
         status = "<p>Honk is configured and receiving deliveries at "
