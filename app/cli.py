@@ -51,7 +51,17 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--max-usd", type=float, help="cost budget in USD (default: HONK_MAX_USD)")
     run.add_argument("task", help="what to do, in plain words")
     _add_replay(sub)
+    sub.add_parser("doctor", help="check the setup; say what to fix", description=DOCTOR_HELP)
     return parser
+
+
+DOCTOR_HELP = (
+    "Check the setup, one line each: settings, database and migrations, git, the sandbox "
+    "profile, the GitHub App (JWT accepted, installations), GitHub sign-in (OAuth client), "
+    "Slack (auth.test) and the model (a 1-token request to HONK_MODEL). Each line is ok, not "
+    "configured (an optional part: Slack, sign-in) or what to fix. Exits 0 when everything "
+    "configured works, 1 otherwise, 2 when the settings cannot be read."
+)
 
 
 REPLAY_HELP = (
@@ -192,4 +202,21 @@ async def _replay(settings: Settings, source: str, loaded: Replay | None) -> Rep
         await store.close()
 
 
-COMMANDS = {"serve": serve, "worker": worker, "jobs": jobs, "run": run, "replay": replay}
+def doctor(args: argparse.Namespace, settings: Settings) -> int:
+    from app.flows.doctor import exit_status, run_checks
+    from app.flows.doctor_remote import CHECKS
+
+    checks = asyncio.run(run_checks(settings, CHECKS))
+    for check in checks:
+        print(check.line)
+    return exit_status(checks)
+
+
+COMMANDS = {
+    "serve": serve,
+    "worker": worker,
+    "jobs": jobs,
+    "run": run,
+    "replay": replay,
+    "doctor": doctor,
+}
