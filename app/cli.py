@@ -1,4 +1,4 @@
-"""The `honk` command: serve, worker, jobs, run."""
+"""The `honk` command: serve, worker, jobs, run, replay, doctor."""
 
 from __future__ import annotations
 
@@ -8,10 +8,14 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.core import logs
 from app.core.config import Settings
 from app.core.errors import ConfigError, HonkError
+
+if TYPE_CHECKING:
+    from app.flows.replay import Replay, Replayed
 
 DESCRIPTION = "Honk: a self-hosted GitHub App that turns issues and reviews into pull requests."
 
@@ -46,7 +50,36 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--model", help="model id (default: HONK_MODEL)")
     run.add_argument("--max-usd", type=float, help="cost budget in USD (default: HONK_MAX_USD)")
     run.add_argument("task", help="what to do, in plain words")
+    _add_replay(sub)
+    sub.add_parser("doctor", help="check the setup; say what to fix", description=DOCTOR_HELP)
     return parser
+
+
+DOCTOR_HELP = (
+    "Check the setup, one line each: settings, database and migrations, git, the sandbox "
+    "profile, the GitHub App (JWT accepted, installations), GitHub sign-in (OAuth client), "
+    "Slack (auth.test) and the model (a 1-token request to HONK_MODEL). Each line is ok, not "
+    "configured (an optional part: Slack, sign-in) or what to fix. Exits 0 when everything "
+    "configured works, 1 otherwise, 2 when the settings cannot be read."
+)
+
+
+REPLAY_HELP = (
+    "Re-inject a GitHub delivery: the same parse, trigger mapping and queue as the webhook, "
+    "under a new delivery id replay-<original>-<n> (so deduplication keeps it). SOURCE is a "
+    "delivery id recorded within HONK_RETENTION_DAYS, or a file: a JSON object "
+    '{"event": NAME, "delivery_id": ID (optional), "payload": {...}}, or with --event NAME the '
+    "raw payload as GitHub sent it. Prints the new id, the outcome and the job id. Exits 2 when "
+    "the id is unknown or the file cannot be read."
+)
+
+
+def _add_replay(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    replay = sub.add_parser(
+        "replay", help="re-inject a saved delivery (FILE or DELIVERY_ID)", description=REPLAY_HELP
+    )
+    replay.add_argument("source", metavar="FILE|DELIVERY_ID", help="a JSON file or delivery id")
+    replay.add_argument("--event", help="the event name (X-GitHub-Event) of a raw payload FILE")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -144,4 +177,46 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(run_local(settings, request, sys.stdout))
 
 
-COMMANDS = {"serve": serve, "worker": worker, "jobs": jobs, "run": run}
+def replay(args: argparse.Namespace, settings: Settings) -> int:
+    from app.flows.replay import describe, file_replay
+
+    path = Path(args.source)
+    from_file = args.event is not None or path.is_file()
+    loaded = file_replay(path, args.event) if from_file else None
+    print(describe(asyncio.run(_replay(settings, args.source, loaded))))
+    return 0
+
+
+async def _replay(settings: Settings, source: str, loaded: Replay | None) -> Replayed:
+    from app.core.triggers import TriggerContext
+    from app.flows.replay import inject, saved_replay
+    from app.store.engine import Store
+    from app.store.queue import Queue
+
+    store = await Store.open(settings.database_url)
+    try:
+        queue = Queue.from_settings(store, settings)
+        chosen = loaded if loaded is not None else await saved_replay(queue, source)
+        return await inject(queue, chosen, TriggerContext.from_settings(settings))
+    finally:
+        await store.close()
+
+
+def doctor(args: argparse.Namespace, settings: Settings) -> int:
+    from app.flows.doctor import exit_status, run_checks
+    from app.flows.doctor_remote import CHECKS
+
+    checks = asyncio.run(run_checks(settings, CHECKS))
+    for check in checks:
+        print(check.line)
+    return exit_status(checks)
+
+
+COMMANDS = {
+    "serve": serve,
+    "worker": worker,
+    "jobs": jobs,
+    "run": run,
+    "replay": replay,
+    "doctor": doctor,
+}

@@ -2,9 +2,10 @@
 
 Swept: transcripts, worktrees and tool directories a killed job left behind, repository
 caches no job fetched into for that long (repositories no longer installed, or no longer worked
-on: a later job clones again), and the records of old deliveries. Anything touched within the
-retention period stays, so a running job (whose transcript and worktree change as it goes) is
-never swept.
+on: a later job clones again), and the records of old deliveries with the bodies kept for
+`honk replay` (one row each: a delivery is replayable exactly as long as it is remembered).
+Anything touched within the retention period stays, so a running job (whose transcript and
+worktree change as it goes) is never swept.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import partial
 from urllib.parse import urlsplit
 
 from githubkit import AppAuthStrategy, GitHub, UnauthAuthStrategy
@@ -100,6 +101,20 @@ class GitHubApp:
                 raise GitHubError("GitHub GET /app: the app has no slug")
             self._bot_login = f"{slug}[bot]"
         return self._bot_login
+
+    async def installation_count(self) -> int:
+        """How many installations the App has (GET /app/installations, every page)."""
+        count, page = 0, 1
+        while True:
+            found = await self._calls.parsed(
+                "GET",
+                "/app/installations",
+                partial(self._github.rest.apps.async_list_installations, per_page=100, page=page),
+            )
+            count += len(found)
+            if len(found) < 100:
+                return count
+            page += 1
 
     async def bot_identity(self) -> tuple[str, str]:
         """(name, email) for Honk's commits: `slug[bot]`, `ID+slug[bot]@users.noreply.HOST`.

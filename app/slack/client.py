@@ -33,6 +33,11 @@ class SlackClient:
     def __repr__(self) -> str:
         return "SlackClient(token=***)"
 
+    async def auth_test(self) -> str:
+        """`auth.test` (for `honk doctor` only): the bot user and its workspace, in words."""
+        answer = await self._call("auth.test")
+        return f"{answer.get('user', '?')} in {answer.get('team', '?')}"
+
     async def post(self, channel: str, message: SlackMessage, thread_ts: str | None = None) -> str:
         """Post a message (in a thread when `thread_ts`); its ts."""
         answer = await self._call(

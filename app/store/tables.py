@@ -12,6 +12,7 @@ from sqlalchemy import (
     Float,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     Table,
@@ -39,6 +40,9 @@ deliveries = Table(
     Column("received_at", Float, nullable=False),
     Column("outcome", Text, nullable=False),
     Column("job_id", Integer),
+    # A GitHub delivery as received, for `honk replay` (revision 0007); NULL for Slack's.
+    Column("content_type", Text),
+    Column("body", LargeBinary),
 )
 
 jobs = Table(

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from app.core.commands import Command
 from app.core.errors import DatabaseUnavailable, StoreError
+from app.store.deliveries import RawBody
 from app.store.jobs import MAX_COALESCED
 from app.store.queue import Outcome, Queue
 
@@ -29,8 +30,8 @@ MAX_BATCH = 512
 
 _SEEN = "SELECT delivery_id, job_id FROM deliveries WHERE delivery_id IN ({})"
 _NEW_DELIVERY = (
-    "INSERT INTO deliveries (delivery_id, event, action, received_at, outcome, job_id) "
-    "VALUES (?, ?, ?, ?, ?, ?)"
+    "INSERT INTO deliveries (delivery_id, event, action, received_at, outcome, job_id, "
+    "content_type, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _UPSERT_JOB = (
     "INSERT INTO jobs (kind, repo, number, installation_id, delivery_id, dedupe_key, lock_key, "
@@ -53,6 +54,7 @@ class Delivery:
     event: str
     action: str | None
     command: Command | None
+    raw: RawBody | None = None  # kept for `honk replay`
 
 
 class Intake:
@@ -85,11 +87,16 @@ class Intake:
         return cls(Path(database), max_attempts=queue.max_attempts, clock=queue.clock)
 
     async def accept(
-        self, delivery_id: str, event: str, action: str | None, command: Command | None
+        self,
+        delivery_id: str,
+        event: str,
+        action: str | None,
+        command: Command | None,
+        raw: RawBody | None = None,
     ) -> Accepted:
-        """Record the delivery and enqueue its command; answers once it is committed."""
+        """Record the delivery (and its body) and enqueue its command, once it is committed."""
         future: asyncio.Future[Accepted] = asyncio.get_running_loop().create_future()
-        self._pending.append((Delivery(delivery_id, event, action, command), future))
+        self._pending.append((Delivery(delivery_id, event, action, command, raw), future))
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush())
         return await future
@@ -161,7 +168,8 @@ class Intake:
                 continue
             outcome, job_id = self._enqueue(db, item.command, now)
             seen[item.delivery_id] = job_id
-            rows.append((item.delivery_id, item.event, item.action, now, outcome, job_id))
+            saved = (item.raw.content_type, item.raw.body) if item.raw else (None, None)
+            rows.append((item.delivery_id, item.event, item.action, now, outcome, job_id, *saved))
             results.append((outcome, job_id))
         db.executemany(_NEW_DELIVERY, rows)
         return results

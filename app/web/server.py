@@ -28,6 +28,7 @@ from app.core.logs import elapsed_ms
 from app.core.triggers import TriggerContext, command_for
 from app.core.webhooks import MAX_BODY_BYTES, Event, parse_delivery
 from app.store.app_credentials import LiveSettings
+from app.store.deliveries import RawBody
 from app.store.engine import Store
 from app.store.queue import Queue
 from app.web import home
@@ -78,18 +79,25 @@ class AppState:
         """The store, opening the database first if it is not open."""
         return (await self.get_queue()).store
 
-    async def accept(self, event: Event, command: Command | None) -> Accepted:
-        """Record the delivery and enqueue its command (grouped commits on SQLite)."""
-        return await self.accept_delivery(event.delivery_id, event.name, event.action, command)
+    async def accept(
+        self, event: Event, command: Command | None, raw: RawBody | None = None
+    ) -> Accepted:
+        """Record the delivery (and `raw`, for replay) and enqueue its command."""
+        return await self.accept_delivery(event.delivery_id, event.name, event.action, command, raw)
 
     async def accept_delivery(
-        self, delivery_id: str, event: str, action: str | None, command: Command | None
+        self,
+        delivery_id: str,
+        event: str,
+        action: str | None,
+        command: Command | None,
+        raw: RawBody | None = None,
     ) -> Accepted:
         """Record any delivery (GitHub's, Slack's) and enqueue its command, deduplicated."""
         queue = await self.get_queue()
         if self.intake is not None:
-            return await self.intake.accept(delivery_id, event, action, command)
-        return await queue.accept_delivery(delivery_id, event, action, command)
+            return await self.intake.accept(delivery_id, event, action, command, raw)
+        return await queue.accept_delivery(delivery_id, event, action, command, raw)
 
     async def close(self) -> None:
         if self.intake is not None:
@@ -208,11 +216,13 @@ async def _accept(
     if secret is None:
         error = "GITHUB_WEBHOOK_SECRET is not set: Honk cannot verify deliveries"
         return 503, {"error": error}, {**fields, "outcome": "unconfigured"}
-    event = parse_delivery(request.headers, await _read_body(request), secret.reveal())
+    body = await _read_body(request)
+    event = parse_delivery(request.headers, body, secret.reveal())
     fields.update(event=event.name, action=event.action)
     if event.name == "ping":
         return 200, {"outcome": "pong"}, {**fields, "outcome": "pong"}
-    outcome, job_id = await state.accept(event, command_for(event, triggers))
+    raw = RawBody(body, request.headers.get("content-type", "application/json"))
+    outcome, job_id = await state.accept(event, command_for(event, triggers), raw)
     if outcome in ("queued", "coalesced"):
         state.wake.set()
     fields.update(outcome=outcome, job=job_id)

@@ -15,6 +15,18 @@ def get_app(call: Call) -> Response:
     return ok(bodies.app_body(call.fake.app_id, call.fake.slug))
 
 
+def list_installations(call: Call) -> Response:
+    page, per_page = int(call.query("page") or 1), int(call.query("per_page") or 30)
+    ids = sorted(call.fake.installations)[(page - 1) * per_page : page * per_page]
+    found = []
+    for installation_id in ids:
+        body = bodies.fixture("get-repo-installation.200.json")
+        body.update(id=installation_id, app_id=call.fake.app_id, app_slug=call.fake.slug)
+        body["account"]["login"] = call.fake.installations[installation_id]
+        found.append(body)
+    return ok(found)
+
+
 def get_user(call: Call) -> Response:
     return ok(bodies.public_user_body(call.param("username")))
 

@@ -17,6 +17,7 @@ def routes(endpoint: Callable[[Handler, str], Endpoint]) -> list[Route]:
     pr = r + "/pulls/{number:int}"
     table: list[tuple[str, str, Handler, str]] = [
         ("GET", "/app", issues.get_app, "jwt"),
+        ("GET", "/app/installations", issues.list_installations, "jwt"),
         (
             "POST",
             "/app/installations/{installation_id:int}/access_tokens",
