@@ -98,6 +98,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    from app.metrics.multiprocess import prepare
+
+    prepare(settings.data_dir)  # before anything imports prometheus_client
     from app.process import serving_app
 
     app = serving_app(settings)
@@ -109,6 +112,9 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def worker(args: argparse.Namespace, settings: Settings) -> int:
+    from app.metrics.multiprocess import prepare
+
+    prepare(settings.data_dir)  # before anything imports prometheus_client
     from app.process import workers_only
 
     asyncio.run(workers_only(settings))

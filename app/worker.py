@@ -7,6 +7,7 @@ import contextlib
 import logging
 import os
 import socket
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from typing import Any
@@ -17,6 +18,7 @@ from app.core.config import Settings
 from app.core.errors import Cancelled, FlowError, HonkError, LeaseLost, QueueError, StoreError
 from app.flows.context import Flow, JobContext
 from app.flows.services import Services
+from app.metrics import instruments as metrics
 from app.store.queue import Job, Queue
 
 log = logging.getLogger("honk.worker")
@@ -82,6 +84,11 @@ class Worker:
 
     async def run_job(self, job: Job) -> None:
         """Run the job's flow with a heartbeat; record success, failure or cancellation."""
+        started = time.monotonic()
+        await self._run_job(job)
+        await self._count(job, time.monotonic() - started)
+
+    async def _run_job(self, job: Job) -> None:
         flow = self.flows.get(job.kind)
         if flow is None:
             reason = messages.flow_not_built(job.kind)
@@ -121,6 +128,15 @@ class Worker:
             cost = result.get("cost_usd")  # the job's spend over all attempts, when it ran
             cost_usd = None if cost is None else float(cost)
             await self._record(self.queue.complete(job.id, self.id, result, cost_usd=cost_usd))
+
+    async def _count(self, job: Job, seconds: float) -> None:
+        """The attempt's metrics, with the state the database now holds (a retry is queued)."""
+        try:
+            ended = await self.queue.get(job.id)
+        except StoreError:
+            return
+        if ended is not None:
+            metrics.job_attempt_ended(job.kind, ended.state, seconds)
 
     async def _heartbeat(
         self, job: Job, cancel: asyncio.Event, task: asyncio.Task[dict[str, Any]]

@@ -32,22 +32,33 @@ LAYER_OF = {
     "workspace": "adapter",
     "sandbox": "adapter",
     "store": "adapter",
+    "metrics": "adapter",  # counters every layer may touch (prometheus-client)
     "core": "core",
     "": "core",  # `app/__init__.py`: a docstring only
 }
 # Layer -> the parts of Honk it may import (besides its own part). Entry may import everything.
 MAY_IMPORT = {
-    "web": {"core", "store"},
-    "jobs": {"core", "store", "github", "slack", "workspace", "sandbox", "agent", "flows"},
-    "agent": {"core", "sandbox"},
-    "adapter": {"core"},
+    "web": {"core", "store", "metrics"},
+    "jobs": {
+        "core",
+        "store",
+        "github",
+        "slack",
+        "workspace",
+        "sandbox",
+        "agent",
+        "flows",
+        "metrics",
+    },
+    "agent": {"core", "sandbox", "metrics"},
+    "adapter": {"core", "metrics"},
     "core": {""},
 }
 # Outside modules that do I/O: the pure core imports none of them.
 IO_MODULES = {
     "aiohttp", "aiosqlite", "alembic", "anthropic", "asyncio.subprocess", "asyncpg", "fcntl",
-    "githubkit", "http", "httpx", "shutil", "slack_bolt", "slack_sdk", "socket", "sqlalchemy",
-    "sqlite3", "starlette", "subprocess", "urllib.request", "uvicorn",
+    "githubkit", "http", "httpx", "prometheus_client", "shutil", "slack_bolt", "slack_sdk",
+    "socket", "sqlalchemy", "sqlite3", "starlette", "subprocess", "urllib.request", "uvicorn",
 }  # fmt: skip
 
 Graph = Mapping[str, set[str]]

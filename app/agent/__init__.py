@@ -1,4 +1,4 @@
 """The agent: a model ⇄ tool loop in a sandboxed checkout.
 
-May import: `app.core`, `app.sandbox`.
+May import: `app.core`, `app.sandbox`, `app.metrics`.
 """

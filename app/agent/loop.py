@@ -31,6 +31,7 @@ from app.core.errors import (
     Submitted,
     ToolError,
 )
+from app.metrics import instruments as metrics
 
 Status = Literal["submitted", "limits", "cancelled", "refused", "error"]
 KEEP_RECENT_RESULTS = 3
@@ -200,6 +201,7 @@ class Agent:
         self.turns += 1
         self.usage += turn.usage
         self.cost_usd += turn.cost_usd
+        metrics.agent_turn(turn.usage.by_kind(), turn.cost_usd)
         self.transcript.write(
             "model",
             turn=self.turns,
@@ -275,6 +277,7 @@ class Agent:
         summary = last_assistant_text(self.messages)
         reason = "the model ended its turn" if status == "submitted" else str(exc)
         self._record_end(status, reason, summary)
+        metrics.agent_run_ended(status, self.turns)
         return AgentResult(
             status, summary, self.turns, self.usage, self.cost_usd, self.transcript.path, reason
         )

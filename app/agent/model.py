@@ -12,6 +12,8 @@ import anthropic
 
 from app.core.config import Secret, Settings
 from app.core.errors import ConfigError, ContextOverflow, ModelError
+from app.metrics import instruments as metrics
+from app.metrics.instruments import TokenKind
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,14 @@ class Usage:
             self.cache_creation_input_tokens + other.cache_creation_input_tokens,
             self.cache_read_input_tokens + other.cache_read_input_tokens,
         )
+
+    def by_kind(self) -> dict[TokenKind, int]:
+        return {
+            "input": self.input_tokens,
+            "cache_read": self.cache_read_input_tokens,
+            "cache_write": self.cache_creation_input_tokens,
+            "output": self.output_tokens,
+        }
 
     @property
     def total_tokens(self) -> int:
@@ -173,7 +183,9 @@ class Model:
         try:
             message = await self._client.messages.create(**self._request(system, messages, tools))
         except anthropic.AnthropicError as exc:
+            metrics.model_call(_status(exc))
             raise self._error(exc) from exc
+        metrics.model_call(200)
         usage = _usage(message.usage)
         return ModelTurn(
             content=[block.model_dump(mode="json", exclude_none=True) for block in message.content],
@@ -205,6 +217,15 @@ class Model:
         if isinstance(exc, anthropic.APIConnectionError):
             return ModelError("Messages API unreachable after retries")
         return ModelError(_redact(f"Messages API call failed: {exc}", self.config.api_key))
+
+
+def _status(exc: anthropic.AnthropicError) -> int | str:
+    """The call's status for metrics: the HTTP status, or how it failed without one."""
+    if isinstance(exc, anthropic.APIStatusError):
+        return exc.status_code
+    if isinstance(exc, anthropic.APITimeoutError):
+        return "timeout"
+    return "connection" if isinstance(exc, anthropic.APIConnectionError) else "error"
 
 
 def _status_error(status: int, body: object, api_key: Secret | None) -> ModelError:

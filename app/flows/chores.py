@@ -14,6 +14,7 @@ from app.flows.job import allowed_commands
 from app.flows.report import Reporter, react
 from app.flows.retention import periodic_sweep
 from app.flows.services import Services
+from app.metrics import instruments as metrics
 from app.store.jobs import Job
 
 log = logging.getLogger("honk.chores")
@@ -54,6 +55,7 @@ async def acknowledge_waiting(services: Services, job: Job) -> None:
             comment_id = allowed[-1].comment_id
             await react(repo, "comment" if comment_id else "issue", comment_id or command.number)
             await Reporter(repo, number=command.number, job_id=job.id).step("queued")
+            metrics.acknowledged((job.acknowledged_at or job.created_at) - job.created_at)
     except HonkError as exc:  # best effort: the job acknowledges itself when it starts
         log.warning("could not acknowledge a waiting job", extra={"job": job.id, "error": str(exc)})
 

@@ -14,6 +14,7 @@ to the GitHub login the request was made as.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from app.flows.services import Services
 from app.flows.slack_report import SlackReport, slack_origin, slack_report, still_linked
 from app.flows.work import Stop, WorkPlan, WorkResult, do_work
 from app.github.client import PullInfo, RepoClient, RepoInfo
+from app.metrics import instruments as metrics
 
 log = logging.getLogger("honk.flows")
 WRITERS = frozenset({"admin", "maintain", "write"})
@@ -216,6 +218,8 @@ async def run_job(
     run = await _job_run(ctx, repo, commands, number=command.number if on_issue else None)
     if acknowledge:
         await run.reporter.acknowledge(run.command.comment_id)
+        if ctx.job.attempts <= 1 and ctx.job.acknowledged_at is None:  # else acknowledged before
+            metrics.acknowledged(time.time() - ctx.job.created_at)
     try:
         result = await _finalised(run, body)
     finally:

@@ -1,4 +1,4 @@
 """The GitHub adapter on githubkit: the App's tokens, REST calls, plain records back.
 
-May import: `app.core`.
+May import: `app.core`, `app.metrics`.
 """

@@ -15,6 +15,7 @@ from githubkit.exception import GitHubException, RateLimitExceeded, RequestError
 from pydantic import ValidationError
 
 from app.core.errors import GitHubError
+from app.metrics import instruments as metrics
 
 T = TypeVar("T")
 Sleep = Callable[[float], Awaitable[None]]
@@ -80,13 +81,17 @@ class GitHubCalls:
         attempts = _Attempts()
         while True:
             try:
-                return await request()
+                response = await request()
             except GitHubException as exc:
                 failure = _unwrap(exc)
+                metrics.github_call(_status(failure))
                 if _tolerated(failure, tolerate):
                     assert isinstance(failure, RequestFailed)
                     return Refusal(failure.response.status_code, github_message(failure))
                 delay = self._delay(method, path, failure, attempts, repeatable)
+            else:
+                metrics.github_call(response.status_code)
+                return response
             log.warning("GitHub %s %s failed; retrying in %.1f s", method, path, delay)
             await self.policy.sleep(delay)
 
@@ -165,6 +170,13 @@ def _unwrap(exc: GitHubException) -> GitHubException:
     """A failure raised inside the auth flow (minting a token) arrives wrapped: unwrap it."""
     inner = exc.exc if type(exc) is RequestError else None
     return inner if isinstance(inner, GitHubException) else exc
+
+
+def _status(failure: GitHubException) -> int | str:
+    """A failed try's status for metrics: GitHub's HTTP status, or how it failed without one."""
+    if isinstance(failure, RequestFailed):
+        return failure.response.status_code
+    return "connection" if isinstance(failure, RequestError) else "error"
 
 
 def _tolerated(failure: GitHubException, tolerate: Collection[int]) -> bool:

@@ -39,6 +39,7 @@ from typing import Literal
 
 from app.core.env_values import SandboxMode
 from app.core.errors import SandboxError, SandboxUnavailable
+from app.metrics import instruments as metrics
 from app.sandbox.args import (
     DEFAULT_LIMITS,
     MIB,
@@ -209,8 +210,8 @@ class Sandbox:
             text += "were killed]"
         used = await asyncio.to_thread(disk_usage, writable) if watch not in done else 0
         text += limit_notes(limits, code, text, oom_kills=process.oom_kills, disk_used=used)
-        timed_out = not done
-        return CommandResult(text, code, timed_out=timed_out, truncated=truncated)
+        metrics.sandbox_command(code, timed_out=not done)
+        return CommandResult(text, code, timed_out=not done, truncated=truncated)
 
     async def spawn(
         self,

@@ -11,6 +11,7 @@ from pathlib import Path
 from types import TracebackType
 
 from app.core.errors import SandboxError, ToolError
+from app.metrics import instruments as metrics
 from app.sandbox.args import MIB
 from app.sandbox.cgroups import KILL_WAIT_SECONDS
 from app.sandbox.disk import DiskGauge, disk_exceeded, writable_paths
@@ -98,6 +99,7 @@ class ShellSession:
                     note = f"[the previous shell had exited; this is a fresh shell: {RESET}]\n"
                 await self._start()
             result = await self._execute(command, timeout or self._limits.command_timeout)
+            metrics.sandbox_command(result.exit_code, timed_out=result.timed_out)
             return dataclasses.replace(result, output=note + result.output) if note else result
 
     async def restart(self) -> None:

@@ -1,4 +1,4 @@
 """Slack, the phone surface: listeners (HTTP and Socket Mode) and the Web API client.
 
-May import: core, store.
+May import: core, store, metrics.
 """

@@ -11,6 +11,7 @@ from slack_bolt.response import BoltResponse
 
 from app.core.commands import Command
 from app.core.errors import StoreError
+from app.metrics import instruments as metrics
 from app.store.deliveries import Outcome
 
 log = logging.getLogger("honk.slack")
@@ -31,11 +32,14 @@ class SlackIntake:
         try:
             outcome, job_id = await self.record(command.delivery_id, "slack", request_type, command)
         except StoreError as exc:
+            metrics.delivery("slack", "unavailable")
             log.warning("slack request not recorded", extra=_fields(command, "unavailable", exc))
             return retry_later("database unavailable, request not recorded")
         except Exception as exc:
+            metrics.delivery("slack", "error")
             log.exception("slack request failed", extra=_fields(command, "error", exc))
             return retry_later("internal error, request not recorded")
+        metrics.delivery("slack", outcome)
         if outcome in ("queued", "coalesced"):
             self.wake()
         log.info(

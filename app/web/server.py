@@ -27,12 +27,14 @@ from app.core.errors import (
 from app.core.logs import elapsed_ms
 from app.core.triggers import TriggerContext, command_for
 from app.core.webhooks import MAX_BODY_BYTES, Event, parse_delivery
+from app.metrics import instruments as metrics
 from app.store.app_credentials import LiveSettings
 from app.store.deliveries import RawBody
 from app.store.engine import Store
 from app.store.queue import Queue
 from app.web import home
 from app.web.intake import Accepted, Intake
+from app.web.metrics import metrics_routes
 from app.web.setup import Setup
 from app.web.signin import SignIn
 
@@ -128,6 +130,7 @@ def create_app(
         started = time.perf_counter()
         status, body, fields = await _ingest(request, state, triggers)
         log.info("delivery", extra={**fields, "status": status, "ms": elapsed_ms(started)})
+        metrics.delivery(str(fields.get("event") or "unknown"), str(fields["outcome"]))
         return JSONResponse(body, status_code=status)
 
     async def healthz(request: Request) -> Response:
@@ -153,6 +156,7 @@ def create_app(
         Route("/", index, methods=["GET"]),
         *signin.routes(),
         *Setup(state.live, signin.session_user).routes(),
+        *metrics_routes(settings, state.get_store),
         *(extra_routes(state) if extra_routes is not None else ()),
     ]
     return Starlette(routes=routes, lifespan=_lifespan(state, background))
