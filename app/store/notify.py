@@ -19,15 +19,17 @@ log = logging.getLogger("honk.store")
 # One channel per schema (`honk_jobs:SCHEMA`): deployments sharing a database through schemas
 # wake only their own workers. A spurious wake-up costs one empty claim.
 CHANNEL_PREFIX = "honk_jobs:"
+CHANNEL_MAX = 63  # PostgreSQL's longest identifier: longer channel names are refused
 RECONNECT_SECONDS = 2.0
+KEEPALIVE_SECONDS = 30.0  # a silent connection is asked a query: a dead one is replaced
 
 
 async def notify_new_job(conn: AsyncConnection) -> None:
     """Tell listening workers a job can run; PostgreSQL delivers it when `conn`'s transaction
     commits (never when it rolls back). A no-op on SQLite (one process: the wake event)."""
     if conn.dialect.name == "postgresql":
-        notify = text("SELECT pg_notify(:prefix || current_schema(), '')")
-        await conn.execute(notify, {"prefix": CHANNEL_PREFIX})
+        notify = text("SELECT pg_notify(left(:prefix || current_schema(), :max), '')")
+        await conn.execute(notify, {"prefix": CHANNEL_PREFIX, "max": CHANNEL_MAX})
 
 
 class JobListener:
@@ -67,14 +69,12 @@ class JobListener:
         try:
             conn.add_termination_listener(lambda _conn: lost.set())
             schema = await conn.fetchval("SELECT current_schema()")
-            await conn.add_listener(f"{CHANNEL_PREFIX}{schema}", self._notified)
+            await conn.add_listener(channel_of(schema), self._notified)
             self.backend_pid = conn.get_server_pid()
             self.listening.set()
             self.wake()  # a job queued while the listener was away is not missed
-            waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(lost.wait())]
-            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
-            for waiter in waiters:
-                waiter.cancel()
+            while not await _stopped_or_lost(stop, lost, KEEPALIVE_SECONDS):
+                await conn.fetchval("SELECT 1", timeout=PG_CONNECT_TIMEOUT)
         finally:
             with contextlib.suppress(OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
                 await conn.close(timeout=2)
@@ -82,6 +82,20 @@ class JobListener:
     def _notified(self, *_args: Any) -> None:
         self.notifications += 1
         self.wake()
+
+
+def channel_of(schema: str) -> str:
+    """The channel a schema's new jobs are announced on (as `notify_new_job` names it)."""
+    return f"{CHANNEL_PREFIX}{schema}"[:CHANNEL_MAX]
+
+
+async def _stopped_or_lost(stop: asyncio.Event, lost: asyncio.Event, within: float) -> bool:
+    """Whether `stop` or `lost` was set within `within` seconds."""
+    waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(lost.wait())]
+    done, _ = await asyncio.wait(waiters, timeout=within, return_when=asyncio.FIRST_COMPLETED)
+    for waiter in waiters:
+        waiter.cancel()
+    return bool(done)
 
 
 def _dsn(url: URL) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -14,10 +15,10 @@ from app.core.commands import Command, JobKind
 from app.core.config import Settings
 from app.flows.context import Flow, JobContext
 from app.store.engine import Store
-from app.store.notify import CHANNEL_PREFIX, JobListener, _dsn
+from app.store.notify import JobListener, _dsn, channel_of
 from app.store.queue import Queue
 from app.worker import Worker
-from tests.conftest import Database, StoreOpener
+from tests.conftest import Database, StoreOpener, _postgres_execute
 
 ON_POSTGRES = pytest.mark.parametrize("database", ["postgres"], indirect=True)
 NEVER = 3600.0  # a poll interval no test waits for
@@ -118,12 +119,12 @@ async def test_notify_is_sent_on_commit_only_for_a_new_job(
     conn = await asyncpg.connect(_dsn(store.engine.url))
     try:
         await conn.add_listener(
-            f"{CHANNEL_PREFIX}{database.schema}", lambda *a: heard.put_nowait(a[3])
+            channel_of(database.schema or ""), lambda *a: heard.put_nowait(a[3])
         )
         await queue.accept_delivery("g-1", "issue_comment", "created", command(1))
         await queue.accept_delivery("g-1", "issue_comment", "created", command(1))  # rolled back
         await queue.enqueue(command(1, delivery="d-again"))  # coalesced into the queued job
-        await conn.execute(f"NOTIFY \"{CHANNEL_PREFIX}{database.schema}\", 'end'")
+        await conn.execute(f"NOTIFY \"{channel_of(database.schema or '')}\", 'end'")
         got = [await asyncio.wait_for(heard.get(), timeout=PROMPTLY) for _ in range(2)]
     finally:
         await conn.close()
@@ -135,3 +136,26 @@ async def test_on_sqlite_the_listener_has_nothing_to_do(open_store: StoreOpener)
     listener = JobListener(await open_store(), lambda: None)
     await asyncio.wait_for(listener.run(asyncio.Event()), timeout=PROMPTLY)
     assert not listener.listening.is_set()
+
+
+@pytest.mark.postgres
+@ON_POSTGRES
+async def test_a_schema_name_too_long_for_a_channel_still_enqueues_and_wakes(
+    database: Database,
+) -> None:
+    long = f"honk_t_{secrets.token_hex(4)}_{'x' * 46}"  # 63 characters: the longest schema
+    await _postgres_execute(f"CREATE SCHEMA {long}")
+    store = await Store.open(database.url, schema=long)
+    try:
+        idle = IdleWorker(store)
+        stop = asyncio.Event()
+        listening = asyncio.create_task(idle.listener.run(stop))
+        await asyncio.wait_for(idle.listener.listening.wait(), timeout=PROMPTLY)
+        idle.wake.clear()
+        await Queue(store).enqueue(command(3))
+        await asyncio.wait_for(idle.wake.wait(), timeout=PROMPTLY)
+        stop.set()
+        await listening
+    finally:
+        await store.close()
+        await _postgres_execute(f"DROP SCHEMA {long} CASCADE")
