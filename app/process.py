@@ -24,6 +24,7 @@ from app.sandbox.sandbox import Sandbox
 from app.slack.intake import SlackIntake
 from app.slack.surface import SlackSurface
 from app.store.engine import Store
+from app.store.notify import JobListener
 from app.store.queue import Queue
 from app.web.server import REOPEN_SECONDS, AppState, create_app
 from app.worker import Worker, run_workers
@@ -126,7 +127,16 @@ async def embedded_workers(state: AppState, stop: asyncio.Event) -> None:
                 await asyncio.wait_for(stop.wait(), timeout=REOPEN_SECONDS)
     else:
         return
-    await run_workers(workers_for(queue, state.settings, state.wake), stop)
+    await listen_and_run(queue, workers_for(queue, state.settings, state.wake), state.wake, stop)
+
+
+async def listen_and_run(
+    queue: Queue, workers: list[Worker], wake: asyncio.Event, stop: asyncio.Event
+) -> None:
+    """Run `workers` until `stop`; on PostgreSQL a job queued by any process wakes them at
+    once (LISTEN/NOTIFY), with polling as the fallback."""
+    listener = JobListener(queue.store, wake.set)
+    await asyncio.gather(listener.run(stop), run_workers(workers, stop))
 
 
 def workers_for(
@@ -154,7 +164,9 @@ async def workers_only(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     queue = Queue.from_settings(store, settings)
+    wake = asyncio.Event()
     try:
-        await run_workers(workers_for(queue, settings, count=max(settings.workers, 1)), stop)
+        workers = workers_for(queue, settings, wake, count=max(settings.workers, 1))
+        await listen_and_run(queue, workers, wake, stop)
     finally:
         await store.close()

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.core.commands import Command
 from app.store.engine import Store
 from app.store.jobs import JobReader, dialect_insert, upsert_job
+from app.store.notify import notify_new_job
 from app.store.tables import deliveries
 
 Outcome = Literal["queued", "coalesced", "duplicate", "ignored"]
@@ -126,7 +127,10 @@ class DeliveryQueue(JobReader):
         job_id, commands_count = await upsert_job(conn, command, now, self.max_attempts)
         if commands_count == 0:  # the queued job already carries MAX_COALESCED requests
             return "ignored", job_id
-        return ("queued" if commands_count == 1 else "coalesced"), job_id
+        if commands_count > 1:
+            return "coalesced", job_id
+        await notify_new_job(conn)  # delivered on commit, in the same transaction
+        return "queued", job_id
 
     @staticmethod
     async def _insert_delivery(conn: AsyncConnection, *values: Any) -> bool:

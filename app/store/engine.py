@@ -42,8 +42,9 @@ MIGRATE_ATTEMPTS = 5
 class Store:
     """One database behind an async engine; every database error leaves as a StoreError."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, schema: str | None = None) -> None:
         self.engine = engine
+        self.schema = schema  # PostgreSQL: the schema in `search_path`, when one was given
         self._writer = engine.execution_options(**{_WRITE_OPTION: True})
 
     @classmethod
@@ -53,7 +54,7 @@ class Store:
         `schema` (PostgreSQL only) puts every table in that existing schema via `search_path`.
         """
         with translate_errors():
-            store = cls(create_engine(url, schema=schema))
+            store = cls(create_engine(url, schema=schema), schema)
         if migrate:
             try:
                 await store._migrate_when_unlocked()
