@@ -13,7 +13,9 @@ from typing import Any
 import kubernetes_validate
 import pytest
 import yaml
+from prometheus_client.parser import text_string_to_metric_families
 
+from app.metrics.exposition import QueueGauges, render
 from app.worker import run_workers
 
 DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
@@ -119,8 +121,16 @@ def test_the_autoscaler_scales_the_workers_on_queue_depth_from_metrics() -> None
     assert scaled["spec"]["scaleTargetRef"]["name"] == "honk-worker"
     (trigger,) = scaled["spec"]["triggers"]
     assert trigger["type"] == "prometheus"
-    assert "honk_queue_depth" in trigger["metadata"]["query"]
     assert float(trigger["metadata"]["threshold"]) > 0
+    # The query names a metric Honk's /metrics really exposes, with the label it has.
+    exposed = render(QueueGauges({"queued": 3, "running": 1}, 0.0), None).decode()
+    samples = {
+        (sample.name, sample.labels.get("state"))
+        for family in text_string_to_metric_families(exposed)
+        for sample in family.samples
+    }
+    assert trigger["metadata"]["query"] == 'max(honk_queue_jobs{state="queued"})'
+    assert ("honk_queue_jobs", "queued") in samples
 
 
 # -- docker compose ----------------------------------------------------------------------------
