@@ -1,4 +1,4 @@
-"""HTTP routes: the GitHub webhook ingress, health, readiness and the home page."""
+"""HTTP routes: the GitHub webhook ingress, health, readiness, sign-in and the dashboard."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from app.core.commands import Command
@@ -30,6 +30,7 @@ from app.core.webhooks import MAX_BODY_BYTES, Event, parse_delivery
 from app.store.engine import Store
 from app.store.queue import Queue
 from app.web import home
+from app.web.dashboard import Dashboard
 from app.web.intake import Accepted, Intake
 from app.web.signin import SignIn
 
@@ -107,6 +108,7 @@ def create_app(
     queue = Queue.from_settings(store, settings) if store else None
     state = AppState(settings, store, queue, Intake.for_queue(queue) if queue else None)
     triggers = TriggerContext.from_settings(settings)
+    signin = SignIn(settings, state.get_store)
 
     async def github_webhook(request: Request) -> Response:
         started = time.perf_counter()
@@ -126,15 +128,14 @@ def create_app(
             return JSONResponse({"status": "unavailable", **said}, status_code=503)
         return JSONResponse({"status": "ready"})
 
-    async def index(request: Request) -> Response:
-        return HTMLResponse(home.render(settings, operator=is_operator(request, settings)))
-
     routes = [
         Route("/webhooks/github", github_webhook, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
-        Route("/", index, methods=["GET"]),
-        *SignIn(settings, state.get_store).routes(),
+        *signin.routes(),
+        *Dashboard(
+            settings, signin, state.get_queue, lambda r: is_operator(r, settings), state.wake.set
+        ).routes(),
         *(extra_routes(state) if extra_routes is not None else ()),
     ]
     return Starlette(routes=routes, lifespan=_lifespan(state, background))
