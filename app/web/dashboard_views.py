@@ -45,7 +45,6 @@ def _environment() -> Environment:
     return env
 
 
-
 def page(template: str, code: int = 200, **context: Any) -> HTMLResponse:
     return HTMLResponse(ENV.get_template(template).render(**context), status_code=code)
 
