@@ -99,8 +99,8 @@ class JobSearch(JobReader):
             conditions.append(jobs.c.repo.in_(sorted(where.readable)))
         if where.repo:
             conditions.append(jobs.c.repo == where.repo)
-        if where.state:
-            conditions.append(jobs.c.state == where.state)
+        if where.state:  # through lower(): the walk down the id, not ix_jobs_claim and a sort
+            conditions.append(func.lower(jobs.c.state) == where.state)
         if where.person:
             conditions.append(func.lower(self._requester()) == where.person.lower())
         return conditions
