@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from app.store.accounts import GitHubUser
 from app.store.engine import Store
+from app.web import dashboard
 from app.web.dashboard_access import csrf_token
+from app.web.dashboard_runs import read_records
 from app.web.signin import SESSION_COOKIE
 from tests.conftest import ManualClock
 from tests.web.dashboard_world import ADMIN, HUBOT, MONA, SLACK, World, build_world
@@ -201,16 +205,29 @@ async def test_retry_queues_the_run_again_and_wakes_a_worker(world: World) -> No
     assert again.command.body == "Please fix the flaky test." and world.woken == [True]
 
 
-async def test_events_stream_a_new_step_then_the_end(world: World) -> None:
+async def test_events_stream_a_new_step_then_the_end(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
     job_id = await world.job("octo/app", 1, state="running", started_at=world.clock())
     path = world.transcript(job_id, [{"seq": 1, "type": "task", "task": "fix"}])
     offset = path.stat().st_size
+    reads: list[int] = []
 
-    async def agent_works() -> None:
-        await asyncio.sleep(0.05)
+    def counted(path: Path, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+        reads.append(offset)
+        return read_records(path, offset)
+
+    monkeypatch.setattr(dashboard, "read_records", counted)
+
+    async def polled(times: int) -> None:
+        while len(reads) < times:
+            await asyncio.sleep(0.005)
+
+    async def agent_works() -> None:  # each change after the stream has looked once more
+        await polled(1)
         world.transcript(job_id, [{"seq": 2, "type": "tool", "turn": 1, "name": "bash",
                                     "input": {"command": HOSTILE}, "output": "ok"}])  # fmt: skip
-        await asyncio.sleep(0.05)
+        await polled(len(reads) + 2)
         await world.job_state(job_id, "succeeded")
 
     async with world.client(MONA) as client:
@@ -218,10 +235,11 @@ async def test_events_stream_a_new_step_then_the_end(world: World) -> None:
         response = await client.get(f"/runs/{job_id}/events", params={"from": offset})
         await working
     assert response.headers["content-type"].startswith("text/event-stream")
-    events = re.findall(r"event: (\w+)", response.text)
-    assert events[0] == "state" and events[-1] == "end" and "steps" in events
-    assert "&lt;script&gt;" in response.text and "task given" not in response.text
-    assert '"state": "succeeded"' in response.text
+    events = re.findall(r"event: (\w+)\ndata: (.*)", response.text)
+    assert [name for name, _ in events] == ["state", "steps", "state", "end"]
+    assert json.loads(events[0][1]) == {"state": "running"}
+    assert json.loads(events[2][1]) == {"state": "succeeded"}
+    assert "&lt;script&gt;" in events[1][1] and "task given" not in response.text
 
 
 async def test_aggregates_on_the_home_page(world: World) -> None:
