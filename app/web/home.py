@@ -42,21 +42,28 @@ _ANYONE = (
 )
 
 
-def render(settings: Settings, *, operator: bool = False) -> str:
-    """The page at `/`: configuration status and setup steps, for an operator only (nobody
-    else learns which secrets are missing)."""
+def status_html(settings: Settings, *, operator: bool = False) -> str:
+    """The configuration status: what is missing and the setup steps, for an operator only
+    (nobody else learns which secrets are missing)."""
     missing = missing_settings(settings)
     base = settings.public_url or f"http://{settings.host}:{settings.port}"
     if not operator:
-        status = _ANYONE if settings.github_app_id is not None else _SETUP_LINK
-    elif missing:
+        return _ANYONE if settings.github_app_id is not None else _SETUP_LINK
+    if missing:
         items = "".join(f"<li><code>{escape(name)}</code></li>" for name in missing)
         status = f"<p>Honk is running but is not configured yet. Missing:</p><ul>{items}</ul>"
         status += _SETUP_LINK + "<p>Or by hand:</p>" if settings.github_app_id is None else ""
-        status += _REGISTER_STEPS.format(webhook=escape(base + "/webhooks/github"))
-    else:
-        status = "<p>Honk is configured and receiving deliveries at "
-        status += f"<code>{escape(base)}/webhooks/github</code>.</p>"
+        return status + _REGISTER_STEPS.format(webhook=escape(base + "/webhooks/github"))
+    status = "<p>Honk is configured and receiving deliveries at "
+    return status + f"<code>{escape(base)}/webhooks/github</code>.</p>"
+
+
+def render(settings: Settings, *, operator: bool = False, sign_in: bool = False) -> str:
+    """The page at `/` for someone not signed in: configuration status (operators only), and
+    a sign-in link when GitHub sign-in is set up."""
+    status = status_html(settings, operator=operator)
+    if sign_in:
+        status += "<p><a href='/auth/github/login'>Sign in with GitHub</a> to see the runs.</p>"
     return (
         "<!doctype html><html><head><meta charset='utf-8'><title>Honk</title>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'></head><body>"

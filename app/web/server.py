@@ -1,4 +1,4 @@
-"""HTTP routes: the GitHub webhook ingress, health, readiness, the home page and `/setup`."""
+"""HTTP routes: webhook ingress, health, readiness, sign-in, `/setup`, `/metrics`, dashboard."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from app.core.commands import Command
@@ -33,6 +33,7 @@ from app.store.deliveries import RawBody
 from app.store.engine import Store
 from app.store.queue import Queue
 from app.web import home
+from app.web.dashboard import Dashboard
 from app.web.intake import Accepted, Intake
 from app.web.metrics import metrics_routes
 from app.web.setup import Setup
@@ -145,18 +146,21 @@ def create_app(
             return JSONResponse({"status": "unavailable", **said}, status_code=503)
         return JSONResponse({"status": "ready"})
 
-    async def index(request: Request) -> Response:
-        current = state.live()
-        return HTMLResponse(home.render(current, operator=is_operator(request, current)))
-
     routes = [
         Route("/webhooks/github", github_webhook, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
-        Route("/", index, methods=["GET"]),
         *signin.routes(),
         *Setup(state.live, signin.session_user).routes(),
         *metrics_routes(settings, state.get_store),
+        *Dashboard(
+            settings,
+            signin,
+            state.get_queue,
+            lambda r: is_operator(r, settings),
+            state.wake.set,
+            live=state.live,
+        ).routes(),
         *(extra_routes(state) if extra_routes is not None else ()),
     ]
     return Starlette(routes=routes, lifespan=_lifespan(state, background))
