@@ -50,10 +50,13 @@ def progress_comment(progress: Progress) -> str:
     return "\n".join(lines)
 
 
-def last_word(job_id: int | str, text: str) -> str:
+def last_word(job_id: int | str, text: str, public_url: str | None = None) -> str:
     """A job's progress comment once the job ended: its marker stays on top, so a retried
-    attempt of the same job finds the comment again; the final text replaces the checklist."""
-    return f"{marker('progress', job=job_id)}\n{text}"
+    attempt of the same job finds the comment again; the final text replaces the checklist,
+    followed by the run page's link when Honk has a public URL."""
+    link = run_url(public_url, job_id)
+    tail = "" if link is None else f"\n\n[Run log]({link})"
+    return f"{marker('progress', job=job_id)}\n{text}{tail}"
 
 
 def run_url(public_url: str | None, job_id: int | str) -> str | None:

@@ -54,7 +54,10 @@ async def acknowledge_waiting(services: Services, job: Job) -> None:
         if allowed:
             comment_id = allowed[-1].comment_id
             await react(repo, "comment" if comment_id else "issue", comment_id or command.number)
-            await Reporter(repo, number=command.number, job_id=job.id).step("queued")
+            reporter = Reporter(
+                repo, number=command.number, job_id=job.id, public_url=services.settings.public_url
+            )
+            await reporter.step("queued")
             metrics.acknowledged((job.acknowledged_at or job.created_at) - job.created_at)
     except HonkError as exc:  # best effort: the job acknowledges itself when it starts
         log.warning("could not acknowledge a waiting job", extra={"job": job.id, "error": str(exc)})

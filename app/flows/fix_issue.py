@@ -12,6 +12,7 @@ from dataclasses import replace
 from app.agent.prompts import task_prompt
 from app.core import messages
 from app.core.errors import FlowError
+from app.core.progress import run_url
 from app.core.repo_config import RepoConfig
 from app.flows.context import JobContext
 from app.flows.job import JobRun, Result, co_author, run_job, work_result
@@ -83,7 +84,7 @@ async def publish(
         changes=list(work.changed),
         tests=work.tests.describe() if work.tests else None,
         issue_number=issue.number,
-        run_url=None,  # no run page yet: the dashboard is not built
+        run_url=run_url(run.services.settings.public_url, run.ctx.job.id),
         cost_usd=work.agent.cost_usd,
     )
     if existing is not None:

@@ -235,7 +235,10 @@ async def _job_run(
     name = ctx.job.command.repo
     base = (await repo.repository()).default_branch if slack_origin(commands) else ""
     slack = await slack_report(ctx.services, ctx.job, commands, repo=name, base_branch=base)
-    reporter = Reporter(repo, number=number, job_id=ctx.job.id, listener=slack)
+    reporter = Reporter(
+        repo, number=number, job_id=ctx.job.id, listener=slack,
+        public_url=ctx.settings.public_url,
+    )  # fmt: skip
     return JobRun(ctx, ctx.services, repo, reporter, commands)
 
 

@@ -73,14 +73,14 @@ class Reporter:
         job_id: int,
         clock: Callable[[], float] = time.monotonic,
         listener: JobListener | None = None,
+        public_url: str | None = None,
     ) -> None:
         self.repo = repo
         self.number = number
         self.job_id = job_id
         self.clock = clock
         self.started = clock()
-        # No run link yet: there is no run page to link to (the dashboard is not built).
-        self.progress = Progress(job_id=job_id)
+        self.progress = Progress(job_id=job_id, public_url=public_url)  # links the run page
         self._last_edit = 0.0
         self._comment_id: int | None = None
         self.listener = listener
@@ -119,7 +119,7 @@ class Reporter:
     async def finish(self, text: str, ending: Ending | None = None) -> None:
         """The job's last word, in place of the checklist (the marker stays on top); the
         listener hears `ending` (a failure when none is given: `text` is for GitHub)."""
-        await self._edit(last_word(self.job_id, text))
+        await self._edit(last_word(self.job_id, text, self.progress.public_url))
         if self.listener is not None:
             await self.listener.ended(ending or Ending("failed", reason="see GitHub"))
 
@@ -127,7 +127,7 @@ class Reporter:
         """An attempt failed and the queue runs the job again: said on GitHub only where the
         job already shows a comment; the listener hears it."""
         if self.shown:
-            await self._edit(last_word(self.job_id, text))
+            await self._edit(last_word(self.job_id, text, self.progress.public_url))
         if self.listener is not None:
             await self.listener.ended(Ending("retrying", reason=reason))
 

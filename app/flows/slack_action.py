@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from app.core import slack_blocks, slack_clicks, slack_texts
 from app.core.errors import SlackError
+from app.core.progress import run_url
 from app.core.slack_blocks import JobStatus, status_message
 from app.core.slack_mrkdwn import message
 from app.flows.context import JobContext
@@ -56,7 +57,8 @@ async def _settle_status(click: Click, job_id: int) -> None:
     job, status = await services.queue.get(job_id), await services.slack_records.status(job_id)
     if job is None or job.state != "cancelled" or job.attempts or status is None:
         return
-    shown = status_message(JobStatus(job_id, job.repo, "", "cancelled"))
+    link = run_url(services.settings.public_url, job_id)
+    shown = status_message(JobStatus(job_id, job.repo, "", "cancelled", run_url=link))
     with contextlib.suppress(SlackError):
         await services.slack.update(status.channel, status.ts, shown)
 

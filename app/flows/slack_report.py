@@ -22,6 +22,7 @@ from typing import TypeVar
 from app.agent.loop import TurnInfo
 from app.core.commands import Command, SlackOrigin
 from app.core.errors import HonkError
+from app.core.progress import run_url
 from app.core.slack_blocks import (
     STATUS_EDIT_SECONDS,
     JobState,
@@ -124,9 +125,11 @@ class SlackReport:
     # -- the status message ---------------------------------------------------------------------
 
     def _status(self) -> JobStatus:
+        link = run_url(self.services.settings.public_url, self.job.id)
         return JobStatus(
-            self.job.id, self.repo, self.base_branch, self.state, self.turns, self.cost_usd
-        )
+            self.job.id, self.repo, self.base_branch, self.state, self.turns, self.cost_usd,
+            run_url=link,
+        )  # fmt: skip
 
     async def _find_status(self, wait: float) -> SlackStatus | None:
         records, origin = self.services.slack_records, self.origin

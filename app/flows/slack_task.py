@@ -24,6 +24,7 @@ from app.agent.prompts import slack_task_prompt
 from app.core import messages
 from app.core.commands import SlackOrigin
 from app.core.errors import FlowError, HonkError
+from app.core.progress import run_url
 from app.core.repo_config import RepoConfig
 from app.flows.context import JobContext
 from app.flows.fix_issue import NO_CHANGE
@@ -177,7 +178,7 @@ async def pr_body(run: JobRun, work: WorkResult, login: str, request: str) -> st
         changes=list(work.changed),
         tests=work.tests.describe() if work.tests else None,
         issue_number=None,
-        run_url=None,  # no run page yet: the dashboard is not built
+        run_url=run_url(run.services.settings.public_url, run.ctx.job.id),
         cost_usd=work.agent.cost_usd,
         intro=messages.slack_intro(login, request, await permalink(run)),
     )

@@ -17,6 +17,7 @@ from typing import Any
 
 from app.core.commands import Command, SlackOrigin
 from app.core.errors import GitHubError, SlackError
+from app.core.progress import run_url
 from app.core.slack_blocks import JobStatus, status_message
 from app.core.slack_mrkdwn import SlackMessage, message, short
 from app.core.slack_requests import FixItem, Needs, Task, resolve_repository
@@ -211,8 +212,8 @@ async def acknowledge(ctx: JobContext, origin: SlackOrigin, writer: Writer, queu
 async def _status(ctx: JobContext, writer: Writer, job_id: int) -> SlackMessage:
     """The queued status: repository, base branch, job (linked when Honk has a public URL)."""
     info = await writer.client.repository()
-    # No run link: there is no run page to link to yet (the dashboard is not built).
-    status = JobStatus(job_id, writer.repo, info.default_branch, "queued")
+    link = run_url(ctx.settings.public_url, job_id)
+    status = JobStatus(job_id, writer.repo, info.default_branch, "queued", run_url=link)
     return status_message(status)
 
 

@@ -197,7 +197,7 @@ async def test_a_task_gets_eyes_one_status_and_a_slack_task(world: RequestWorld)
     assert world.slack.reactions == [Reaction(CHANNEL_ID, TS, "eyes")]
     [status] = world.slack.thread(CHANNEL_ID, TS)
     assert status.thread_ts == TS
-    assert f"*Queued*: {REPO} (main) · job {task.id}" in status.text  # no run page yet
+    assert f"*Queued*: {REPO} (main) · <{PUBLIC_URL}/runs/{task.id}|job {task.id}>" in status.text
     assert stop_values(status.blocks) == [str(task.id)]
     await _assert_rows(world, task, status.ts, TS, pr_number=None)
 
@@ -208,7 +208,7 @@ async def test_a_slash_command_status_starts_the_thread(world: RequestWorld) -> 
     [task] = await world.agent_jobs()
     [status] = world.slack.messages  # posted before the job was queued, then completed
     assert status.thread_ts is None and not world.slack.reactions
-    assert f"*Queued*: {REPO} (main) · job {task.id}" in status.text and status.edits == 1
+    assert f"<{PUBLIC_URL}/runs/{task.id}|job {task.id}>" in status.text and status.edits == 1
     assert stop_values(status.blocks) == [str(task.id)]
     # The job knows its thread from the start: it and any follow-up share one lock.
     assert task.command.slack is not None and task.command.slack.thread_ts == status.ts
