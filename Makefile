@@ -31,7 +31,7 @@ $(DEVSTAMP): pyproject.toml
 # Each tool as `command:package`; only the missing ones are installed (a machine whose node
 # and npm come from elsewhere must not get Debian's npm, which conflicts with them).
 SYSTEM_TOOLS = git:git bwrap:bubblewrap prlimit:util-linux /usr/bin/python3:python3 \
-  /usr/bin/python3:python3-venv socat:socat curl:curl node:nodejs npm:npm
+  /usr/bin/python3:python3-venv socat:socat curl:curl node:nodejs npm:npm chromium:chromium
 system-deps:
 	@missing=""; for pair in $(SYSTEM_TOOLS); do \
 	  command -v "$${pair%%:*}" >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; done; \
@@ -39,7 +39,7 @@ system-deps:
 	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	      (apt-get install -y -qq $$missing >/dev/null 2>&1 || \
 	       (apt-get update -qq && apt-get install -y -qq $$missing >/dev/null)); \
-	    else echo "note: install$$missing for the sandbox tests" \
+	    else echo "note: install$$missing for the sandbox and browser tests" \
 	      "(python3 in /usr/bin: the editor escape test runs it in the sandbox)"; fi; fi
 
 test: install-dev system-deps lint typecheck pytest
