@@ -170,6 +170,18 @@ async def test_cancel_needs_the_csrf_token_of_the_session(world: World) -> None:
     assert (await world.queue.get(job_id)).state == "cancelled"  # type: ignore[union-attr]
 
 
+async def test_a_running_run_asked_to_stop_says_so_instead_of_offering_cancel(
+    world: World,
+) -> None:
+    job_id = await world.job("octo/app", 1, state="running")
+    async with world.client(MONA) as client:
+        token = csrf_of((await client.get(f"/runs/{job_id}")).text)
+        done = await client.post(f"/runs/{job_id}/cancel", data={"csrf": token})
+        page = (await client.get(f"/runs/{job_id}")).text
+    assert done.status_code == 303
+    assert "Stop requested" in page and "Cancel</button>" not in page
+
+
 @pytest.mark.parametrize(("person", "allowed"), [(ADMIN, True), (MONA, False)])
 async def test_cancel_needs_write_access_or_admin(
     world: World, person: GitHubUser, allowed: bool

@@ -164,6 +164,8 @@ async def test_cancel_asks_the_running_job_to_stop(honk: Honk) -> None:
         await honk.page.get_by_role("button", name="Cancel").click()
     assert honk.page.url == f"{honk.url}/runs/{job_id}"
     assert await honk.queue.cancel_requested(job_id)
+    await expect(honk.page.locator("#stopping")).to_contain_text("Stop requested")
+    await expect(honk.page.get_by_role("button", name="Cancel")).to_have_count(0)
 
 
 async def test_a_post_without_the_csrf_token_is_refused(honk: Honk) -> None:
