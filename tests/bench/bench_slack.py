@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 from starlette.applications import Starlette
 
 from app.core.config import Secret, Settings
@@ -40,6 +39,7 @@ from app.worker import run_workers
 from tests.bench.bench_ingress import free_port
 from tests.fakes import slack_requests as sr
 from tests.fakes.github.api import FakeGitHub, generate_app_key, serve_fake_github
+from tests.fakes.loopback import serve_on_loopback
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlack
 from tests.fakes.slack_requests import BOT_USER_ID, TEAM_ID, USER_ID
 
@@ -210,16 +210,8 @@ async def _read_response(reader: asyncio.StreamReader) -> int:
 @contextlib.asynccontextmanager
 async def _served(app: Starlette) -> AsyncIterator[str]:
     """uvicorn on 127.0.0.1 in this loop, the app's lifespan run; yields the base URL."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", access_log=False)
-    config.load()
-    server = uvicorn.Server(config)
-    server.lifespan = config.lifespan_class(config)
-    await server.startup()
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        await server.shutdown()
+    async with serve_on_loopback(app, lifespan="on") as url:
+        yield url
 
 
 def _settings(data: Path, slack: FakeSlack, **changes: Any) -> Settings:

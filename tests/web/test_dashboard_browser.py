@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -27,6 +26,7 @@ from app.store.tables import jobs
 from app.web.dashboard_runs import transcript_path
 from app.web.server import create_app
 from tests.fakes.github.oauth import FakeGitHubOAuth, FakePerson
+from tests.fakes.loopback import serve_on_loopback
 from tests.fakes.sandbox_probe import needs_tool, unavailable
 from tests.web.dashboard_world import make_settings
 
@@ -59,18 +59,8 @@ def fake_github(oauth: FakeGitHubOAuth) -> Starlette:
 @asynccontextmanager
 async def serve(app: ASGIApp) -> AsyncIterator[str]:
     """`app` on 127.0.0.1 (a free port); yields its URL."""
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, log_level="warning", lifespan="off",
-        timeout_graceful_shutdown=5,
-    )  # fmt: skip
-    config.load()
-    server = uvicorn.Server(config)
-    server.lifespan = config.lifespan_class(config)
-    await server.startup()
-    try:
-        yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
-    finally:
-        await server.shutdown()
+    async with serve_on_loopback(app) as url:
+        yield url
 
 
 @dataclass

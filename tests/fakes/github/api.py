@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
-import uvicorn
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from starlette.applications import Starlette
@@ -34,6 +33,7 @@ from tests.fakes.github import bodies
 from tests.fakes.github.call import Call, Endpoint, Handler, Problem
 from tests.fakes.github.routes import routes
 from tests.fakes.github.state import FakeRepo
+from tests.fakes.loopback import serve_on_loopback
 
 JWT_MAX_LIFETIME = 600  # GitHub refuses app JWTs that live longer than ten minutes
 
@@ -260,21 +260,5 @@ async def serve_fake_github(fake: FakeGitHub, *, prefix: str = "") -> AsyncItera
     Runs uvicorn's startup and shutdown directly (no `serve()` main loop): no signal handlers
     are touched and teardown does not wait for the main loop's next tick.
     """
-    config = uvicorn.Config(
-        fake.asgi(prefix),
-        host="127.0.0.1",
-        port=0,
-        log_level="warning",
-        lifespan="off",
-        access_log=False,
-        timeout_graceful_shutdown=2,
-    )
-    config.load()
-    server = uvicorn.Server(config)
-    server.lifespan = config.lifespan_class(config)
-    await server.startup()
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}{prefix}"
-    finally:
-        await server.shutdown()
+    async with serve_on_loopback(fake.asgi(prefix), grace=2) as url:
+        yield f"{url}{prefix}"

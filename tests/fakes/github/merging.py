@@ -11,14 +11,13 @@ import hashlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-import uvicorn
-from starlette.applications import Starlette
 from starlette.responses import Response
 
 from tests.fakes.github import bodies
 from tests.fakes.github.call import Call, Problem, not_found, ok
 from tests.fakes.github.oauth import FakeGitHubOAuth
 from tests.fakes.github.state import FakePull, FakeRepo
+from tests.fakes.loopback import serve_on_loopback
 
 HEAD_MODIFIED = "Head branch was modified. Review and try the merge again."
 NOT_MERGEABLE = "Pull Request is not mergeable"
@@ -174,14 +173,5 @@ def _pull(repo: FakeRepo, number: int) -> FakePull:
 @asynccontextmanager
 async def serve_oauth(oauth: FakeGitHubOAuth) -> AsyncIterator[str]:
     """The fake OAuth on 127.0.0.1 (a free port); yields its URL, Honk's GITHUB_URL."""
-    app: Starlette = oauth.asgi()
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
-    config.load()
-    server = uvicorn.Server(config)
-    server.lifespan = config.lifespan_class(config)
-    await server.startup()
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        await server.shutdown()
+    async with serve_on_loopback(oauth.asgi()) as url:
+        yield url
