@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Protocol
 
 from app.agent.history import (
     CUT_OFF_NOTE,
@@ -18,6 +18,7 @@ from app.agent.history import (
     tool_result,
 )
 from app.agent.model import ModelTurn, Usage
+from app.agent.outcome import AgentLimits, AgentResult, Status, TurnInfo
 from app.agent.transcript import Transcript
 from app.core.errors import (
     AgentEnded,
@@ -33,7 +34,8 @@ from app.core.errors import (
 )
 from app.metrics import instruments as metrics
 
-Status = Literal["submitted", "limits", "cancelled", "refused", "error"]
+__all__ = ["Agent", "AgentLimits", "AgentResult", "ModelLike", "Status", "ToolboxLike", "TurnInfo"]
+
 KEEP_RECENT_RESULTS = 3
 _STATUS: dict[type[AgentEnded], Status] = {
     Submitted: "submitted",
@@ -69,44 +71,6 @@ class ToolboxLike(Protocol):
     async def call(self, name: str, input: Block, /) -> ToolResultLike: ...
 
 
-@dataclass(frozen=True)
-class AgentLimits:
-    """Budgets of one run: model turns, USD and wall-clock seconds.
-
-    `max_usd` is the job's budget across all its attempts: `spent_usd` is what earlier
-    attempts of the same job already spent, and counts against it.
-    """
-
-    max_turns: int = 50
-    max_usd: float = 5.0
-    max_seconds: float = 1800.0
-    spent_usd: float = 0.0
-
-
-@dataclass(frozen=True)
-class TurnInfo:
-    """Progress after a turn that goes on: for progress comments and dashboards."""
-
-    turn: int
-    tools: tuple[str, ...]
-    usage: Usage
-    cost_usd: float
-    elapsed: float
-
-
-@dataclass(frozen=True)
-class AgentResult:
-    """How a run ended; `summary` is the model's last text (the PR body when submitted)."""
-
-    status: Status
-    summary: str
-    turns: int
-    usage: Usage
-    cost_usd: float
-    transcript: Path
-    reason: str
-
-
 class Agent:
     """Runs one task: ask the model, run the tools it calls, until it ends or a budget does."""
 
@@ -134,11 +98,41 @@ class Agent:
         self.turns = 0
         self._started = 0.0
         self._overflowed = False
+        self.model_seconds = 0.0
+        self._system = ""
+        self._tools: list[Block] = []
 
     async def run(self, *, system: str, task: str) -> AgentResult:
         """Work on `task` until the model submits, a budget runs out, or the job is stopped."""
-        tools = self.toolbox.specs()
-        self._begin(system, task, tools)
+        self._system, self._tools = system, self.toolbox.specs()
+        self._begin(system, task, self._tools)
+        return await self._drive()
+
+    async def follow_up(self, text: str, *, kind: str) -> AgentResult:
+        """Go on after the model submitted: `text` is the next user turn (a failing test run,
+        the review of its diff); the same history, budgets and transcript."""
+        self.messages.append({"role": "user", "content": [text_block(text)]})
+        self.transcript.write("follow_up", about=kind, text=text)
+        return await self._drive()
+
+    def budget_spent(self) -> str | None:
+        """Why no further turn may start (a budget is used up), or None."""
+        try:
+            self._check_limits()
+        except LimitsExceeded as exc:
+            return str(exc)
+        return None
+
+    def snapshot(self, status: Status, reason: str) -> AgentResult:
+        """The run so far, as a result: for a run ended from outside (a stop)."""
+        summary = last_assistant_text(self.messages)
+        return AgentResult(
+            status, summary, self.turns, self.usage, self.cost_usd, self.transcript.path, reason,
+            self.model_seconds,
+        )  # fmt: skip
+
+    async def _drive(self) -> AgentResult:
+        system, tools = self._system, self._tools
         try:
             while True:
                 await self._step(system, tools)
@@ -192,11 +186,14 @@ class Agent:
 
     async def _query(self, system: str, tools: list[Block]) -> ModelTurn | None:
         """One model call, accounted and recorded; None when the history had to be compacted."""
+        asked = self._clock()
         try:
             turn = await self.model.complete(system=system, messages=self.messages, tools=tools)
         except ContextOverflow as exc:
             self._compact(exc)
             return None
+        finally:
+            self.model_seconds += self._clock() - asked
         self._overflowed = False
         self.turns += 1
         self.usage += turn.usage
@@ -274,13 +271,11 @@ class Agent:
         return self._clock() - self._started
 
     def _end(self, status: Status, exc: Exception) -> AgentResult:
-        summary = last_assistant_text(self.messages)
         reason = "the model ended its turn" if status == "submitted" else str(exc)
-        self._record_end(status, reason, summary)
+        result = self.snapshot(status, reason)
+        self._record_end(status, reason, result.summary)
         metrics.agent_run_ended(status, self.turns)
-        return AgentResult(
-            status, summary, self.turns, self.usage, self.cost_usd, self.transcript.path, reason
-        )
+        return result
 
     def _record_end(self, status: str, reason: str, summary: str) -> None:
         self.transcript.write(

@@ -15,6 +15,7 @@ at the top level, but not in both places at once. Example with every key:
       - pip install -e .[dev]
     test: pytest -q                # the test command; unset: the agent decides and Honk says so
     test_timeout: 900              # seconds for the test command, 1..7200
+    test_fix_rounds: 2             # failing tests handed back to the agent, 0..10 (0: never)
     draft: true                    # open pull requests as drafts
     allow_workflow_changes: false  # may it change .github/workflows/, actions/, action.yml
     ci_fix_attempts: 2             # attempts to fix failing CI on a Honk PR, 0..10 (0: never)
@@ -74,6 +75,7 @@ class RepoConfig:
     setup: tuple[str, ...] = ()
     test: str | None = None
     test_timeout: float = 900.0
+    test_fix_rounds: int = 2
     draft: bool = True
     allow_workflow_changes: bool = False
     ci_fix_attempts: int = 2
@@ -124,6 +126,9 @@ KEYS: tuple[_Key, ...] = (
          "the repository's test command", text_value, nullable=True),
     _Key("test_timeout", "number", "`900`", "seconds the test command may run, 1 to 7200",
          number(1, 7200)),
+    _Key("test_fix_rounds", "integer", "`2`",
+         "times a failing test run is handed back to the agent before Honk publishes, "
+         "0 to 10 (0: never)", integer(0, 10)),
     _Key("draft", "boolean", "`true`", "open pull requests as drafts", boolean),
     _Key("allow_workflow_changes", "boolean", "`false`",
          "may a change touch `.github/workflows/`, `.github/actions/` or any "

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from app.agent.beneath import kind, locate, open_file
-from app.agent.loop import Agent, AgentLimits, AgentResult, TurnInfo
+from app.agent.loop import Agent, AgentLimits, AgentResult, ModelLike, TurnInfo
 from app.agent.model import Model, ModelConfig
+from app.agent.session import Checks, SessionResult, run_session
 from app.agent.tools import Toolbox
 from app.core.config import Settings
 from app.core.errors import ToolError
+from app.core.verdict import RepoTests
 from app.sandbox.sandbox import Bind, Sandbox, SandboxLimits
 from app.sandbox.shell import ShellSession
 from app.workspace.worktree import Worktree
@@ -84,30 +87,47 @@ def sandbox_limits(settings: Settings) -> SandboxLimits:
 
 
 def commit_message(result: AgentResult) -> str:
-    """The summary's first line as the title (marked when the run did not finish)."""
+    """The summary's first line as the title; an unfinished run's commit is titled
+    `WIP (honk: <reason>)`, with its summary and the whole reason below."""
     lines = result.summary.strip().splitlines() or ["Changes by Honk"]
-    title = lines[0].strip().lstrip("# ")[:72] or "Changes by Honk"
     if result.status != "submitted":
-        title = f"WIP (honk {result.status}): {title}"[:72]
+        body = result.summary.strip()
+        note = f"Unfinished: {result.reason}"
+        return (
+            f"WIP (honk: {short_reason(result)})\n\n{body}\n\n{note}".replace("\n\n\n\n", "\n\n")
+            + "\n"
+        )
+    title = lines[0].strip().lstrip("# ")[:72] or "Changes by Honk"
     body = "\n".join(lines[1:]).strip()
-    note = "" if result.status == "submitted" else f"\n\nThe run ended early: {result.reason}"
-    return f"{title}\n\n{body}{note}".rstrip() + "\n"
+    return f"{title}\n\n{body}".rstrip() + "\n"
 
 
-async def run_agent(
+def short_reason(result: AgentResult) -> str:
+    """Why a run is unfinished, in a few words: `turn budget used`, `stopped`, `model error`."""
+    if result.status == "limits":
+        return result.reason.split(":", 1)[0].strip() or "budget used"
+    return {"cancelled": "stopped", "refused": "the model refused"}.get(
+        result.status, "model error"
+    )
+
+
+@asynccontextmanager
+async def agent_in(
     settings: Settings,
     sandbox: Sandbox,
     tree: Worktree,
     request: AgentRequest,
     *,
+    model: ModelLike | None = None,
     on_turn: Callable[[TurnInfo], Awaitable[None]] | None = None,
     cancel_check: Callable[[], Awaitable[bool]] | None = None,
     env: Mapping[str, str] = AGENT_ENV,
     binds: Sequence[Bind] = (),
-) -> AgentResult:
-    """Run the agent in `tree` inside `sandbox` until it submits or a budget ends it.
+) -> AsyncIterator[Agent]:
+    """An agent on `tree` with its shell open in `sandbox` (closed on leaving).
 
-    `env` and `binds` (besides the repository's git data) are the job's: its tool directory.
+    `model` defaults to the Messages API with the request's model; `env` and `binds`
+    (besides the repository's git data) are the job's: its tool directory.
     """
     shell = await ShellSession.open(
         sandbox,
@@ -117,14 +137,43 @@ async def run_agent(
         limits=sandbox_limits(settings),
     )
     try:
-        agent = Agent(
-            Model(ModelConfig.from_settings(settings, model=request.model)),
+        yield Agent(
+            model or Model(ModelConfig.from_settings(settings, model=request.model)),
             Toolbox(tree.path, shell, command_timeout=settings.command_timeout),
             request.limits,
             request.transcript,
             cancel_check=cancel_check,
             on_turn=on_turn,
         )
-        return await agent.run(system=request.system, task=request.task)
     finally:
         await shell.close()
+
+
+async def run_agent(
+    settings: Settings,
+    sandbox: Sandbox,
+    tree: Worktree,
+    request: AgentRequest,
+    *,
+    checks: Checks | None = None,
+    on_turn: Callable[[TurnInfo], Awaitable[None]] | None = None,
+    cancel_check: Callable[[], Awaitable[bool]] | None = None,
+    env: Mapping[str, str] = AGENT_ENV,
+    binds: Sequence[Bind] = (),
+) -> SessionResult:
+    """Run the agent in `tree` inside `sandbox` until it submits or a budget ends it, then
+    the checks (review on submit, the test-driven rounds) when given."""
+    async with agent_in(
+        settings, sandbox, tree, request, on_turn=on_turn, cancel_check=cancel_check,
+        env=env, binds=binds,
+    ) as agent:  # fmt: skip
+        return await run_session(
+            agent, system=request.system, task=request.task, checks=checks or NO_CHECKS
+        )
+
+
+async def _no_tests() -> RepoTests | None:
+    return None
+
+
+NO_CHECKS = Checks(run_tests=_no_tests, fix_rounds=0)

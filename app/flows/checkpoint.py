@@ -14,22 +14,9 @@ from typing import Any
 
 from app.agent.loop import AgentResult
 from app.agent.model import Usage
-from app.core.model_text import fence
+from app.core.verdict import TEST_OUTPUT_CHARS, RepoTests
 
-TEST_OUTPUT_CHARS = 3000
-
-
-@dataclass(frozen=True)
-class RepoTests:
-    """The repository's own test command, run after the agent, and how it went."""
-
-    command: str
-    passed: bool
-    output: str
-
-    def describe(self) -> str:
-        verdict = "passed" if self.passed else "FAILED"
-        return f"`{self.command}` {verdict}.\n\n{fence(self.output[-TEST_OUTPUT_CHARS:])}"
+__all__ = ["TEST_OUTPUT_CHARS", "RepoTests", "WorkResult", "checkpoint_of", "restored"]
 
 
 @dataclass(frozen=True)
@@ -49,7 +36,9 @@ def checkpoint_of(work: WorkResult, *, pushed: bool) -> dict[str, Any]:
         "sha": work.sha,
         "changed": list(work.changed),
         "lines": list(work.lines),
-        "tests": None if tests is None else [tests.command, tests.passed, tests.output],
+        "tests": None
+        if tests is None
+        else [tests.command, tests.passed, tests.output, tests.timed_out],
         "agent": {
             "status": agent.status,
             "summary": agent.summary,
@@ -84,7 +73,9 @@ def restored(saved: dict[str, Any]) -> WorkResult:
         agent=result,
         sha=saved["sha"],
         changed=tuple(saved["changed"]),
-        tests=None if tests is None else RepoTests(tests[0], bool(tests[1]), tests[2]),
+        tests=None
+        if tests is None
+        else RepoTests(tests[0], bool(tests[1]), tests[2], bool(tests[3:4] and tests[3])),
         lines=_lines(saved.get("lines")),
     )
 

@@ -95,7 +95,7 @@ async def _run_agent(
         transcript=settings.transcripts_dir.resolve() / f"{job_id}.jsonl",
         model=request.model,
     )
-    return await run_agent(settings, sandbox, tree, agent_request, on_turn=on_turn)
+    return (await run_agent(settings, sandbox, tree, agent_request, on_turn=on_turn)).agent
 
 
 async def _report(result: AgentResult, tree: Worktree, sha: str | None, out: TextIO) -> None:

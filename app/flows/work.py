@@ -181,10 +181,11 @@ async def _agent(
         await services.queue.set_cost(job_id, job_spend.cost_usd)  # kept if the job fails later
         await reporter.turn(job_spend)
 
-    result = await run_agent(
+    session = await run_agent(
         settings, sandbox, tree, request, on_turn=on_turn, cancel_check=stop.check,
         env=tools.env(), binds=tools.binds(),
     )  # fmt: skip
+    result = session.agent
     result = replace(result, cost_usd=spent_usd + result.cost_usd)
     await services.queue.set_cost(job_id, result.cost_usd)
     _raise_unless_submitted(result)
