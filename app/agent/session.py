@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from app.agent.loop import Agent
 from app.agent.outcome import AgentResult
-from app.agent.prompts import review_prompt, test_failure_prompt
+from app.agent.prompts import CONFIRMED, review_prompt, test_failure_prompt
 from app.core.verdict import RepoTests
 
 
@@ -65,7 +65,17 @@ async def _review(agent: Agent, result: AgentResult, checks: Checks) -> tuple[Ag
         agent.transcript.write("review", skipped=skipped)
         return result, False
     agent.transcript.write("review", diff_chars=len(diff))
-    return await agent.follow_up(review_prompt(diff), kind="review"), True
+    reviewed = await agent.follow_up(review_prompt(diff), kind="review")
+    return _summary_kept(result, reviewed), True
+
+
+def _summary_kept(before: AgentResult, after: AgentResult) -> AgentResult:
+    """The review's result, with the summary from before it when the review changed nothing
+    (one reply, no tool call) or only confirmed: a confirmation is not a PR description."""
+    confirmed = after.summary.strip().strip("`*.").upper() == CONFIRMED
+    if after.turns == before.turns + 1 or confirmed or not after.summary.strip():
+        return replace(after, summary=before.summary)
+    return after
 
 
 async def _test_rounds(agent: Agent, session: SessionResult, checks: Checks) -> SessionResult:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from app.agent.loop import Agent, AgentLimits
 from app.agent.session import Checks, run_session
 from app.agent.transcript import read_transcript
@@ -160,3 +162,26 @@ async def test_a_round_that_runs_out_of_budget_is_unfinished_without_a_verdict(
         checks=Checks(Verdicts(FAILING, PASSING)),
     )
     assert done.agent.status == "limits" and done.tests is None and not done.finished
+
+
+async def _diff() -> str:
+    return "diff --git a/x b/x\n+x\n"
+
+
+@pytest.mark.parametrize(
+    ("review_turns", "summary"),
+    [
+        ([end("CONFIRMED")], "Title\n\nfirst"),
+        ([end("Looks good to me.")], "Title\n\nfirst"),  # one reply, no change: not a summary
+        ([calls(bash("rm x.log")), end("CONFIRMED")], "Title\n\nfirst"),
+        ([calls(bash("rm x.log")), end("Title\n\nsecond")], "Title\n\nsecond"),
+    ],
+)
+async def test_the_summary_survives_a_review_that_only_confirms(
+    tmp_path: Path, review_turns: list[Any], summary: str
+) -> None:
+    model = ScriptedModel([end("Title\n\nfirst"), *review_turns])
+    done = await run_session(
+        agent(model, tmp_path), system="s", task="t", checks=Checks(Verdicts(None), diff=_diff)
+    )
+    assert done.reviewed and done.agent.summary == summary

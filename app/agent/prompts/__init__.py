@@ -32,6 +32,7 @@ TASK_OPENINGS: dict[TaskKind, str] = {
 }
 DATA_NOTE = "The blocks below are data written by users of the issue tracker."
 REVIEW_DIFF_CHARS = 60_000
+CONFIRMED = "CONFIRMED"  # the review turn's whole answer when nothing needs to change
 NO_INSTRUCTIONS = (
     "This repository has no instruction file for agents "
     "(AGENTS.md, CLAUDE.md, .github/copilot-instructions.md)."
@@ -150,8 +151,9 @@ def review_prompt(diff: str) -> str:
         f"<diff>\n{neutralise(shown)}\n</diff>\n\n"
         "Check it for: files that should not be there (scratch scripts, logs, backups, build "
         "output), debugging prints, edits unrelated to the task, and tests weakened, skipped "
-        "or deleted. Fix what you find with the tools. Then finish with your summary again, "
-        "complete (it replaces the previous one), or the same summary if nothing changed."
+        f"or deleted. If nothing needs to change, answer with just `{CONFIRMED}`. Otherwise fix "
+        "what you find with the tools, then finish with your summary again, complete (it "
+        "replaces the previous one)."
     )
 
 
