@@ -27,11 +27,13 @@ $(DEVSTAMP): pyproject.toml
 	touch $(STAMP) $@
 
 # Tools the tests use for real: git, bubblewrap (the agent's sandbox), prlimit, python3; socat
-# (setup's bridge to the egress proxy), curl, node and npm (the setup tests' commands).
+# (setup's bridge to the egress proxy), curl, node and npm (the setup tests' commands), gcc and
+# make (the C tasks of `honk eval --builtin`).
 # Each tool as `command:package`; only the missing ones are installed (a machine whose node
 # and npm come from elsewhere must not get Debian's npm, which conflicts with them).
 SYSTEM_TOOLS = git:git bwrap:bubblewrap prlimit:util-linux /usr/bin/python3:python3 \
-  /usr/bin/python3:python3-venv socat:socat curl:curl node:nodejs npm:npm chromium:chromium
+  /usr/bin/python3:python3-venv socat:socat curl:curl node:nodejs npm:npm chromium:chromium \
+  gcc:gcc make:make
 system-deps:
 	@missing=""; for pair in $(SYSTEM_TOOLS); do \
 	  command -v "$${pair%%:*}" >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; done; \

@@ -1,4 +1,4 @@
-"""The `honk` command: serve, worker, jobs, run, replay, doctor."""
+"""The `honk` command: serve, worker, jobs, run, eval, replay, doctor."""
 
 from __future__ import annotations
 
@@ -50,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--model", help="model id (default: HONK_MODEL)")
     run.add_argument("--max-usd", type=float, help="cost budget in USD (default: HONK_MAX_USD)")
     run.add_argument("task", help="what to do, in plain words")
+    _add_eval(sub)
     _add_replay(sub)
     sub.add_parser("doctor", help="check the setup; say what to fix", description=DOCTOR_HELP)
     return parser
@@ -72,6 +73,34 @@ REPLAY_HELP = (
     "raw payload as GitHub sent it. Prints the new id, the outcome and the job id. Exits 2 when "
     "the id is unknown or the file cannot be read."
 )
+
+
+EVAL_HELP = (
+    "Score the agent on a suite of repository tasks: each task's repository, the same "
+    "sandbox, prompts and test-driven loop as a job, then the task's hidden tests (never shown "
+    "to the agent) decide whether it is solved. Prints one line per finished run and a "
+    "progress bar on stderr, then a Markdown table on stdout; writes report.json and the "
+    "transcripts to --out. --model oracle applies each task's reference fix (no API key "
+    "needed): it validates a suite. Exits 0 once the eval ran, whatever the score; 2 on a "
+    "usage error."
+)
+
+
+def _add_eval(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    evaluate = sub.add_parser(
+        "eval", help="score the agent on a suite of tasks, or compare two reports",
+        description=EVAL_HELP,
+    )  # fmt: skip
+    add = evaluate.add_argument
+    add("suite", nargs="?", type=Path, metavar="SUITE.jsonl", help="SWE-bench format tasks")
+    add("--builtin", action="store_true", help="the built-in suite instead of SUITE.jsonl")
+    add("--repos", type=Path, metavar="DIR", help="holds each clone at DIR/OWNER/NAME")
+    add("--model", help="model id, or `oracle` (default: HONK_MODEL)")
+    add("--runs", type=int, default=1, metavar="K", help="runs of each task (default 1)")
+    add("--parallel", type=int, default=1, metavar="N", help="runs at once (default 1)")
+    add("--max-usd", type=float, metavar="X", help="USD budget of EACH task run (HONK_MAX_USD)")
+    add("--out", type=Path, metavar="DIR", help="default: HONK_DATA_DIR/eval/<UTC time>/")
+    add("--compare", nargs=2, type=Path, metavar=("A.json", "B.json"), help="compare 2 reports")
 
 
 def _add_replay(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -183,6 +212,20 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     return asyncio.run(run_local(settings, request, sys.stdout))
 
 
+def evaluate(args: argparse.Namespace, settings: Settings) -> int:
+    from app.eval.command import EvalArgs, eval_command
+    from app.process import refuse_secrets_the_sandbox_shows
+
+    if args.compare is None:
+        refuse_secrets_the_sandbox_shows(settings)
+    given = {name: getattr(args, name) for name in EVAL_FLAGS}
+    compare = tuple(args.compare) if args.compare else None
+    return eval_command(settings, EvalArgs(**given, compare=compare), sys.stdout, sys.stderr)
+
+
+EVAL_FLAGS = ("suite", "builtin", "repos", "model", "runs", "parallel", "max_usd", "out")
+
+
 def replay(args: argparse.Namespace, settings: Settings) -> int:
     from app.flows.replay import describe, file_replay
 
@@ -223,6 +266,7 @@ COMMANDS = {
     "worker": worker,
     "jobs": jobs,
     "run": run,
+    "eval": evaluate,
     "replay": replay,
     "doctor": doctor,
 }

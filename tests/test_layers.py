@@ -27,6 +27,7 @@ LAYER_OF = {
     "slack": "web",
     "worker": "jobs",
     "flows": "jobs",
+    "eval": "jobs",
     "agent": "agent",
     "github": "adapter",
     "workspace": "adapter",
