@@ -15,7 +15,15 @@ from typing import Any
 from app.core import messages
 from app.core.commands import JobKind
 from app.core.config import Settings
-from app.core.errors import Cancelled, FlowError, HonkError, LeaseLost, QueueError, StoreError
+from app.core.errors import (
+    Cancelled,
+    FlowError,
+    HonkError,
+    LeaseLost,
+    QueueError,
+    StoreError,
+    Unfinished,
+)
 from app.flows.context import Flow, JobContext
 from app.flows.services import Services
 from app.metrics import instruments as metrics
@@ -109,6 +117,11 @@ class Worker:
     async def _settle(self, job: Job, task: asyncio.Task[dict[str, Any]]) -> None:
         try:
             result = await task
+        except Unfinished as exc:  # its work is out as WIP: a stop cancels, the rest fails
+            if exc.stopped:
+                await self._record(self.queue.finish_cancelled(job.id, self.id, str(exc)))
+            else:
+                await self._record(self.queue.fail(job.id, self.id, str(exc), retry=False))
         except Cancelled as exc:
             await self._record(self.queue.finish_cancelled(job.id, self.id, str(exc)))
         except FlowError as exc:

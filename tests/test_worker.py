@@ -13,7 +13,7 @@ import yaml
 
 from app.core.commands import LIGHT_KINDS, Command, JobKind
 from app.core.config import Settings
-from app.core.errors import Cancelled, GitHubError
+from app.core.errors import Cancelled, GitHubError, Unfinished
 from app.flows.context import Flow, JobContext
 from app.store.engine import Store
 from app.store.queue import Queue
@@ -75,6 +75,8 @@ async def test_flow_result_and_cost_are_recorded(queue: Queue) -> None:
         (GitHubError("secondary rate limit"), "queued", 1),  # retried later with backoff
         (RuntimeError("boom"), "queued", 1),  # a crash is retried too, and recorded
         (Cancelled("stopped by @mona"), "cancelled", 1),
+        (Unfinished("unfinished (stopped): WIP on #3", stopped=True), "cancelled", 1),
+        (Unfinished("unfinished (model error): WIP on #3", stopped=False), "failed", 1),  # kept
     ],
 )
 async def test_flow_errors_end_in_a_recorded_state(

@@ -12,6 +12,7 @@ HonkError
 ├── QueueError                  a job transition that is not allowed
 │   └── LeaseLost               the job's lease passed to another worker
 ├── FlowError                   a job cannot be carried out (fails without retry)
+│   └── Unfinished              the agent stopped early; its work went out as WIP on a draft PR
 ├── GitHubError                 the GitHub API refused or failed
 ├── SlackError                  the Slack Web API refused or failed
 ├── SignInError                 GitHub sign-in failed (OAuth exchange, /user, refresh)
@@ -95,6 +96,18 @@ class LeaseLost(QueueError):
 
 class FlowError(HonkError):
     """A job cannot be carried out; the message says why."""
+
+
+class Unfinished(FlowError):
+    """The agent stopped before finishing and its work was published as unfinished (WIP).
+
+    The job's last word is already written; `stopped` says whether a stop ended it (the job
+    is then cancelled) rather than a budget, a refusal or a model failure (it fails).
+    """
+
+    def __init__(self, message: str, *, stopped: bool) -> None:
+        super().__init__(message)
+        self.stopped = stopped
 
 
 class GitHubError(HonkError):

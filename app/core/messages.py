@@ -1,4 +1,5 @@
-"""Every final text Honk posts on GitHub: answers, last words, the PR title and body, replies.
+"""Every final text Honk posts on GitHub: answers, last words, replies (and, re-exported from
+app/core/pr_texts.py, the PR title and body).
 
 Each body is led by a hidden marker (app/core/markdown.py); text written by others is defused.
 Texts speak of Honk in the third person and never claim to be a person.
@@ -6,12 +7,16 @@ Texts speak of Honk in the third person and never claim to be a person.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 
 from app.core.commands import JobKind
-from app.core.markdown import block_quote, code, defuse, duration, login, marker, money
-from app.core.model_text import GITHUB_BODY_LIMIT, cap, outbound, redact_secrets
+from app.core.markdown import code, defuse, duration, login, marker, money
+from app.core.model_text import GITHUB_BODY_LIMIT, outbound
+from app.core.pr_texts import MAX_TITLE_CHARS as MAX_TITLE_CHARS
+from app.core.pr_texts import pr_body as pr_body
+from app.core.pr_texts import pr_title as pr_title
+from app.core.pr_texts import slack_intro as slack_intro
+from app.core.pr_texts import slack_pr_title as slack_pr_title
 
 FLOW_NAMES: Mapping[JobKind, str] = {
     "fix_issue": "fix issues",
@@ -28,11 +33,7 @@ FLOW_NAMES: Mapping[JobKind, str] = {
     "slack_action": "act on Slack buttons",
     "pr_event": "report pull request events in Slack",
 }
-MAX_TITLE_CHARS = 256  # GitHub's limit for issue and PR titles
-MAX_LISTED_CHANGES = 200  # files named in a PR body; the rest are counted
 REASON_CHARS = 20000  # a failure's reason in a last word
-SLACK_REQUEST_CHARS = 4000  # a Slack request quoted in its PR body
-_HTTP_URL = re.compile(r"https?://[^\s()<>\[\]]+")
 
 
 def help_text(
@@ -72,19 +73,40 @@ def final_success(
     turns: int | None = None,
     elapsed_seconds: float | None = None,
     updated: bool = False,
+    tests: str | None = None,
 ) -> str:
-    """The job's last word when it produced a pull request (new, or `updated` with new commits)."""
+    """The job's last word when it produced a pull request (new, or `updated` with new commits);
+    `tests` is the verdict's line (`app/core/verdict.py`'s `verdict_text`)."""
     did = "pushed new commits to" if updated else "opened"
     figures = [money(cost_usd)]
     figures += [] if turns is None else [f"{turns} turns"]
     figures += [] if elapsed_seconds is None else [duration(elapsed_seconds)]
-    return "\n".join(
-        [
-            marker("done", job=job_id, pr=pr_number),
-            f"Honk {did} pull request [#{pr_number}]({pr_url}) · {' · '.join(figures)}",
-            "",
-            "Review it like any pull request: Honk answers reviews on it; people merge.",
-        ]
+    lines = [
+        marker("done", job=job_id, pr=pr_number),
+        f"Honk {did} pull request [#{pr_number}]({pr_url}) · {' · '.join(figures)}",
+    ]
+    lines += [] if tests is None else [f"Tests: {defuse(tests)}"]
+    lines += ["", "Review it like any pull request: Honk answers reviews on it; people merge."]
+    return "\n".join(lines)
+
+
+def final_unfinished(
+    reason: str,
+    pr_number: int,
+    pr_url: str,
+    cost_usd: float,
+    turns: int,
+    *,
+    draft: bool = True,
+    job_id: int | str | None = None,
+) -> str:
+    """The job's last word when the agent stopped early and its work went out as WIP."""
+    why = outbound(" ".join(reason.split()), REASON_CHARS).rstrip(".")
+    where = f"{'draft ' if draft else ''}PR [#{pr_number}]({pr_url})"
+    return (
+        f"{marker('unfinished', job=job_id, pr=pr_number)}\n"
+        f"Honk stopped before finishing: {why}. The unfinished work is on {where} · "
+        f"{money(cost_usd)} · {turns} turns. Comment `/honk retry` to continue from it."
     )
 
 
@@ -130,8 +152,8 @@ def stop_ack(ids: Sequence[int | str], *, job_id: int | str | None = None) -> st
     listed = ", ".join(str(job_id) for job_id in ids)
     noun = "job" if len(ids) == 1 else "jobs"
     return (
-        f"{marker('stop', job=job_id)}\nHonk is stopping {noun} {listed}: "
-        "the running command ends within seconds, and nothing is pushed after it."
+        f"{marker('stop', job=job_id)}\nHonk is stopping {noun} {listed}: the running "
+        "command ends within seconds; changes made so far are kept as unfinished work."
     )
 
 
@@ -192,44 +214,6 @@ def flow_not_built(kind: JobKind) -> str:
     )
 
 
-def pr_title(issue_title: str, issue_number: int | None = None) -> str:
-    """`Fix #N: <issue title>` on one line, within GitHub's title limit."""
-    prefix = "Fix" if issue_number is None else f"Fix #{issue_number}"
-    title = " ".join(issue_title.split())
-    text = f"{prefix}: {title}" if title else prefix
-    return text if len(text) <= MAX_TITLE_CHARS else text[: MAX_TITLE_CHARS - 1] + "…"
-
-
-def pr_body(
-    summary: str,
-    changes: Sequence[str],
-    tests: str | None,
-    issue_number: int | None,
-    run_url: str | None,
-    cost_usd: float,
-    intro: str = "",
-) -> str:
-    """The body of a pull request Honk opens: the agent's summary, the changes, the tests.
-
-    The summary and test output are the model's and tools' text: secrets redacted, and the
-    summary cut so the whole body fits GitHub's limit (the changes and footer always show).
-    """
-    head = [marker("pr", issue=issue_number)]
-    head += [] if issue_number is None else [f"Fixes #{issue_number}", ""]
-    head += [intro, ""] if intro else []
-    listed = [f"- {outbound(' '.join(c.split()), 1000)}" for c in changes[:MAX_LISTED_CHANGES]]
-    more = len(changes) - MAX_LISTED_CHANGES
-    listed += [f"- and {more} more files"] if more > 0 else []
-    tail = ["", "### Changes", *(listed or ["- none"]), "", "### Tests"]
-    tail += [outbound(tests.strip(), 20000) if tests else "No test command was run."]
-    footer = f"Opened by Honk, an automated agent · {money(cost_usd)}"
-    footer += f" · [run log]({run_url})" if run_url else ""
-    head_text, tail_text = "\n".join(head), "\n".join([*tail, "", "---", footer])
-    room = GITHUB_BODY_LIMIT - len(head_text) - len(tail_text) - 2
-    text = outbound(summary.strip(), room) or "No summary was given."
-    return cap("\n".join([head_text, text, tail_text]), GITHUB_BODY_LIMIT)
-
-
 def review_reply(text: str, *, comment_id: int | None = None, job_id: int | None = None) -> str:
     """Honk's reply in a review thread (the model's words, signed as Honk's): secrets redacted,
     within GitHub's limit; its marker names the thread and the job, so a retried job finds the
@@ -237,24 +221,3 @@ def review_reply(text: str, *, comment_id: int | None = None, job_id: int | None
     head, sign = marker("reply", comment=comment_id, job=job_id), "<sub>Honk, automated agent</sub>"
     body = outbound(text.strip(), GITHUB_BODY_LIMIT - len(head) - len(sign) - 3)
     return f"{head}\n{body}\n\n{sign}"
-
-
-def slack_pr_title(summary: str, request: str) -> str:
-    """A Slack task's PR title: the first line of the agent's summary (else of the request),
-    on one line, secrets redacted, within GitHub's title limit."""
-    for text in (summary, request, "Task from Slack"):
-        line = next((ln for ln in text.splitlines() if ln.strip(" #*`>-")), "")
-        title = " ".join(redact_secrets(line.strip(" #*`>")).split())
-        if title:
-            return title if len(title) <= MAX_TITLE_CHARS else title[: MAX_TITLE_CHARS - 1] + "…"
-    return "Task from Slack"
-
-
-def slack_intro(requester: str, request: str, permalink: str | None) -> str:
-    """What a Slack task's PR body says first: who asked in Slack, the request quoted as data
-    (secrets redacted, mentions defused), and the thread's link when Slack gave one."""
-    who = login(requester)
-    by = f" by @{who}" if who else ""
-    thread = f" ([thread]({permalink}))" if permalink and _HTTP_URL.fullmatch(permalink) else ""
-    asked = block_quote(cap(redact_secrets(request), SLACK_REQUEST_CHARS))
-    return f"Requested in Slack{by}{thread}:\n\n{asked}"

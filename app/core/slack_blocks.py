@@ -78,6 +78,8 @@ class Outcome:
     tests: TestVerdict = "none"
     reason: str = ""  # why it failed (model or tool text is fine: it is made safe)
     updated: bool = False  # new commits on a PR that existed before the job
+    failing: int | None = None  # failing tests, when the runner said how many
+    unfinished: bool = False  # the agent stopped early; its work is on `pr_url` as WIP
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,8 @@ def status_edit_due(last_edit_at: float | None, now: float, state: JobState) -> 
 def final_message(outcome: Outcome, requester: str | None) -> SlackMessage:
     """The NEW message when a job ends: it mentions the requester, the PR link first.
 
-    A failed or stopped job gets its reason and a Retry button.
+    A failed or stopped job gets its reason and a Retry button; an unfinished one (its work
+    pushed as WIP) also links the PR that holds it.
     """
     who = mention(requester)
     head = f"{who} " if who else ""
@@ -132,19 +135,27 @@ def final_message(outcome: Outcome, requester: str | None) -> SlackMessage:
                 f"{link(outcome.pr_url, short(outcome.pr_label, 60))}",
                 f"{outcome.files_changed} {changed} changed, "
                 f"+{outcome.lines_added} −{outcome.lines_removed}",
-                _VERDICT[outcome.tests],
+                verdict_line(outcome),
                 figures,
             ]
         )
     if outcome.state == "done":
         return message([f"{head}Job {outcome.job_id} done: no change was needed.", figures])
     ended = "stopped" if outcome.state == "cancelled" else "failed"
+    ended = "unfinished" if outcome.unfinished else ended
     reason = short(outcome.reason, 280) if outcome.reason else ""
+    lines = [f"{head}Job {outcome.job_id} {ended}" + (f": {reason}" if reason else ".")]
+    if outcome.unfinished and outcome.pr_url:
+        lines.append(f"Work so far (WIP): {link(outcome.pr_url, short(outcome.pr_label, 60))}")
     retry = button("Retry", ACTION_RETRY, str(outcome.job_id), "primary")
-    return message(
-        [f"{head}Job {outcome.job_id} {ended}" + (f": {reason}" if reason else "."), figures],
-        actions(retry, block_id=f"honk_retry_{outcome.job_id}"),
-    )
+    return message([*lines, figures], actions(retry, block_id=f"honk_retry_{outcome.job_id}"))
+
+
+def verdict_line(outcome: Outcome) -> str:
+    """`Tests passed`, `Tests failed (3 failing)`, `Tests failed` or `No test command`."""
+    if outcome.tests == "failed" and outcome.failing is not None:
+        return f"Tests failed ({outcome.failing} failing)"
+    return _VERDICT[outcome.tests]
 
 
 def merge_offer(

@@ -56,10 +56,13 @@ class RepoTests:
         count = self.failures
         return "failed" if count is None else f"failed ({count} failing)"
 
-    def describe(self) -> str:
-        """The PR body's Tests section: the verdict on the command and the output's tail."""
+    def describe(self, rounds: int = 0) -> str:
+        """The PR body's Tests section: the verdict on the command (after `rounds` failing
+        runs handed back to the agent) and the output's tail."""
         verdict = "passed" if self.passed else self.headline().upper()
-        return f"`{self.command}` {verdict}.\n\n{fence(self.output[-TEST_OUTPUT_CHARS:])}"
+        after = f" after {rounds} fix round{'' if rounds == 1 else 's'}" if rounds else ""
+        tail = fence(self.output[-TEST_OUTPUT_CHARS:])
+        return f"`{self.command}` {verdict}{after}.\n\n{tail}"
 
     def feedback(self) -> str:
         """The output for the agent: cut to its head and tail when long."""

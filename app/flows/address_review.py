@@ -3,7 +3,8 @@
 The agent gets the review's body and comments, the task that started the PR and the summaries
 of earlier runs on it (its memory), and is asked to end with one line per comment id saying
 what changed or why nothing did. Honk pushes the change (if any) to the PR's branch, then
-answers in each review thread with those lines.
+answers in each review thread with those lines. An unfinished run pushes its WIP commit and
+answers no thread (the PR body says it is unfinished; a retry continues from the branch).
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from app.agent.prompts import task_prompt
 from app.core import messages, slack_texts
 from app.flows import slack_lines
 from app.flows.context import JobContext
-from app.flows.job import JobRun, Result, is_honk_pull, run_job, work_result
+from app.flows.continuation import memory_of
+from app.flows.finish import end_unfinished, finish, refresh_pull
+from app.flows.job import JobRun, Result, is_honk_pull, run_job
 from app.flows.report import Ending
 from app.github.client import ReviewComment, ReviewInfo
 
@@ -44,27 +47,32 @@ async def address_review(run: JobRun) -> Result:
     plan = await run.pull_plan(
         info,
         pull,
-        system=await run.system_prompt(info, extra=REPLY_INSTRUCTIONS),
+        system=await run.system_prompt(info, config, extra=REPLY_INSTRUCTIONS),
         task=task_prompt(
             title=f"Review of pull request #{pull.number}: {pull.title}",
             body="\n\n".join(review_text(review, found) for review, found in reviews),
             notes=run.notes(),
             extra_context=await memory(run, pull.number),
+            kind="review",
+            memory=await memory_of(run, pull.head_ref),
         ),
     )
     work = await run.work(config, plan)
+    if work.unfinished:  # WIP on the branch; the threads are answered once it is finished
+        await end_unfinished(run, await refresh_pull(run, pull, work), work, updated=True)
     threads = await reply_in_threads(run, pull.number, comments, work.agent.summary)
     if work.sha is None:
         answered = messages.review_answered(threads, job_id=run.ctx.job.id)
         await run.reporter.finish(answered, Ending("done", work=work))
         return {"pr": pull.number, "sha": None, "replies": threads, **_cost(work.agent.cost_usd)}
     await run.services.pulls.reset_ci_attempts(run.command.repo, pull.number)
-    await run.finish_success(pull, work, updated=True)
+    pull = await refresh_pull(run, pull, work)
+    result = await finish(run, pull, work, updated=True)
     line = slack_texts.review_addressed(work.sha, slack_lines.commit_url(pull, work.sha))
     await slack_lines.tell_threads(
         run.services, run.command.repo, pull.number, line, f"review:{work.sha}"
     )
-    return {**work_result(pull, work), "replies": threads}
+    return {**result, "replies": threads}
 
 
 async def reviews_of(run: JobRun, pull_number: int) -> list[tuple[ReviewInfo, list[ReviewComment]]]:

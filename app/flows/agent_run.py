@@ -47,13 +47,15 @@ def read_instructions(root: Path) -> dict[str, str]:
     """
     found = {}
     for name in INSTRUCTION_FILES:
-        text = _read_beneath(root.resolve(), name)
+        text = read_beneath(root.resolve(), name)
         if text is not None:
             found[name] = text
     return found
 
 
-def _read_beneath(root: Path, name: str) -> str | None:
+def read_beneath(root: Path, name: str) -> str | None:
+    """The text of the regular file `name` beneath `root` (None: absent, or not a regular file
+    beneath it), at most MAX_INSTRUCTION_CHARS characters."""
     try:
         place = locate(root, PurePosixPath(name))
     except (ToolError, OSError):

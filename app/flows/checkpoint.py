@@ -1,9 +1,11 @@
-"""The agent's finished work, kept in the job's row: a retry publishes it, never reruns the agent.
+"""The agent's work, kept in the job's row: a retry publishes it, never reruns the agent.
 
 Written once the agent's commit exists (before the push, `pushed` false) and again once it is
 pushed (or when there was nothing to push). A later attempt of the same job (after a GitHub or
 database failure) finds it: an unpushed commit is pushed from the repository cache, a pushed
 one goes straight to publishing (the PR, the replies and the last word, each made at most once).
+Unfinished work (the agent stopped early, its commit titled WIP) says so (`unfinished`: the
+reason) and names its `branch`: a later job on that branch continues from it.
 """
 
 from __future__ import annotations
@@ -26,13 +28,22 @@ class WorkResult:
     changed: tuple[str, ...]
     tests: RepoTests | None
     lines: tuple[int, int] = (0, 0)  # lines added and removed by the agent's commit
+    fix_rounds: int = 0  # failing test runs handed back to the agent
+
+    @property
+    def unfinished(self) -> bool:
+        """The agent stopped before finishing (a budget, a stop, a refusal, a model failure)."""
+        return self.agent.status != "submitted"
 
 
-def checkpoint_of(work: WorkResult, *, pushed: bool) -> dict[str, Any]:
-    """The work as JSON-ready values."""
+def checkpoint_of(work: WorkResult, *, pushed: bool, branch: str | None = None) -> dict[str, Any]:
+    """The work as JSON-ready values (`branch`: where it is pushed)."""
     agent, tests = work.agent, work.tests
     return {
         "pushed": pushed,
+        "branch": branch,
+        "unfinished": agent.reason if work.unfinished else None,
+        "fix_rounds": work.fix_rounds,
         "sha": work.sha,
         "changed": list(work.changed),
         "lines": list(work.lines),
@@ -77,6 +88,7 @@ def restored(saved: dict[str, Any]) -> WorkResult:
         if tests is None
         else RepoTests(tests[0], bool(tests[1]), tests[2], bool(tests[3:4] and tests[3])),
         lines=_lines(saved.get("lines")),
+        fix_rounds=int(saved.get("fix_rounds") or 0),
     )
 
 

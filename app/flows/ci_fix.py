@@ -20,8 +20,10 @@ from app.core import messages, slack_texts
 from app.core.errors import FlowError
 from app.flows import slack_lines
 from app.flows.context import JobContext
+from app.flows.continuation import memory_of
+from app.flows.finish import finish, refresh_pull
 from app.flows.fix_issue import NO_CHANGE
-from app.flows.job import JobRun, Result, co_author, run_job, work_result
+from app.flows.job import JobRun, Result, co_author, run_job
 from app.github.client import AnnotationInfo, CheckRunInfo, RepoClient
 from app.store.pulls import PullRecord
 
@@ -70,23 +72,26 @@ async def ci_fix(run: JobRun) -> Result:
     plan = await run.pull_plan(
         info,
         pull,
-        system=await run.system_prompt(info),
+        system=await run.system_prompt(info, config),
         task=task_prompt(
             title=f"CI fails on pull request #{pull.number}: {pull.title}",
             body=checks_text(reports),
             extra_context=f"Original task:\n{record.task}",
+            kind="ci_fix",
+            memory=await memory_of(run, pull.head_ref),
         ),
         author=co_author(record.requester, record.requester_id),
     )
     work = await run.work(config, plan)
     if work.sha is None:
         raise FlowError(NO_CHANGE)
-    await run.finish_success(pull, work, updated=True)
+    pull = await refresh_pull(run, pull, work)
+    result = await finish(run, pull, work, updated=True)
     line = slack_texts.ci_fixed(work.sha, slack_lines.commit_url(pull, work.sha))
     await slack_lines.tell_threads(
         run.services, record.repo, pull.number, line, f"ci_fixed:{work.sha}"
     )
-    return {**work_result(pull, work), "ci_attempt": record.ci_fix_attempts + 1}
+    return {**result, "ci_attempt": record.ci_fix_attempts + 1}
 
 
 async def give_up(run: JobRun, record: PullRecord, limit: int) -> Result:

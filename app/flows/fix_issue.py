@@ -2,7 +2,9 @@
 
 Publishing is idempotent: a PR already open for the branch is updated rather than opened
 again (a retried job, or a second request), and a branch left by an attempt that died before
-its PR existed is overwritten (`--force-with-lease`), since Honk alone writes to it.
+its PR existed is overwritten (`--force-with-lease`), since Honk alone writes to it. A job on
+the open PR's branch continues from it: when an earlier job left its work unfinished there,
+the task says so (app/flows/continuation.py).
 """
 
 from __future__ import annotations
@@ -12,10 +14,13 @@ from dataclasses import replace
 from app.agent.prompts import task_prompt
 from app.core import messages
 from app.core.errors import FlowError
+from app.core.pr_texts import verdict_title
 from app.core.progress import run_url
 from app.core.repo_config import RepoConfig
 from app.flows.context import JobContext
-from app.flows.job import JobRun, Result, co_author, run_job, work_result
+from app.flows.continuation import memory_of
+from app.flows.finish import failing, finish, note_for, refresh_pull, verdict_of
+from app.flows.job import JobRun, Result, co_author, run_job
 from app.flows.work import WorkPlan, WorkResult
 from app.github.client import IssueInfo, PullInfo, RepoInfo
 from app.store.pulls import PullRecord
@@ -41,6 +46,7 @@ async def fix_issue(run: JobRun) -> Result:
             f"pull request #{existing.number} by @{existing.user} already uses the branch "
             f"`{branch}`; Honk does not push to branches it did not create"
         )
+    memory = "" if existing is None else await memory_of(run, branch)
     plan = WorkPlan(
         clone_url=info.clone_url,
         token=await run.token(),
@@ -48,8 +54,14 @@ async def fix_issue(run: JobRun) -> Result:
         branch=branch,
         existing_branch=existing is not None,
         force_push=existing is None,
-        system=await run.system_prompt(info),
-        task=task_prompt(title=issue.title, body=issue.body or "", notes=run.notes()),
+        system=await run.system_prompt(info, config),
+        task=task_prompt(
+            title=issue.title,
+            body=issue.body or "",
+            notes=run.notes(),
+            kind="issue",
+            memory=memory,
+        ),
         co_author=co_author(run.command.sender, run.command.sender_id),
     )
     work = await run.work(config, plan)
@@ -57,8 +69,7 @@ async def fix_issue(run: JobRun) -> Result:
         raise FlowError(NO_CHANGE)
     pull = await publish(run, config, info, issue, existing, work, branch)
     await remember(run, pull, issue, branch)
-    await run.finish_success(pull, work, updated=existing is not None)
-    return work_result(pull, work)
+    return await finish(run, pull, work, updated=existing is not None)
 
 
 async def as_requested(run: JobRun) -> IssueInfo:
@@ -78,24 +89,25 @@ async def publish(
     work: WorkResult,
     branch: str,
 ) -> PullInfo:
-    """Open the PR (or refresh the open one) with the summary, the changes and the tests."""
+    """Open the PR (or refresh the open one) with the summary, the changes and the verdict;
+    unfinished work opens a draft whatever the settings say."""
     body = messages.pr_body(
         summary=work.agent.summary,
         changes=list(work.changed),
-        tests=work.tests.describe() if work.tests else None,
+        tests=verdict_of(work),
         issue_number=issue.number,
         run_url=run_url(run.services.settings.public_url, run.ctx.job.id),
         cost_usd=work.agent.cost_usd,
+        unfinished=note_for(work),
     )
     if existing is not None:
-        await run.repo.update_pull(existing.number, body=body)
-        return existing
+        return await refresh_pull(run, existing, work, body)
     return await run.repo.create_pull(
-        title=messages.pr_title(issue.title, issue.number),
+        title=verdict_title(messages.pr_title(issue.title, issue.number), failing(work)),
         body=body,
         head=branch,
         base=info.default_branch,
-        draft=config.draft,
+        draft=config.draft or work.unfinished,
     )
 
 

@@ -3,6 +3,8 @@
 Only branches of this repository: a PR from a fork gets a refusal that says so (Honk's token
 cannot, and must not, push to someone else's repository). Nor the default branch or a
 protected branch: a PR whose head is one of them gets a refusal, and nothing is pushed.
+On a PR Honk opened, the title's `[tests failing]` prefix and the unfinished note follow the
+verdict; a person's PR keeps its title and body as they wrote them.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from app.agent.prompts import task_prompt
 from app.core import messages
 from app.core.errors import FlowError
 from app.flows.context import JobContext
+from app.flows.continuation import memory_of
+from app.flows.finish import finish, refresh_pull
 from app.flows.fix_issue import NO_CHANGE
-from app.flows.job import JobRun, Result, run_job, work_result
+from app.flows.job import JobRun, Result, is_honk_pull, run_job
 from app.flows.report import Ending
 
 
@@ -26,7 +30,8 @@ async def run(ctx: JobContext) -> Result:
 async def fix_pr(run: JobRun) -> Result:
     config = await run.config()
     info = await run.repo.repository()
-    pull = await run.repo.pull(run.number)
+    current = await run.repo.pull(run.number)
+    pull = current
     if run.command.title is not None:  # the text the `/honk fix` delivery carried
         pull = replace(pull, title=run.command.title, body=run.command.body or "")
     if pull.head_repo != info.full_name:
@@ -45,22 +50,25 @@ async def fix_pr(run: JobRun) -> Result:
     plan = await run.pull_plan(
         info,
         pull,
-        system=await run.system_prompt(info),
+        system=await run.system_prompt(info, config),
         task=task_prompt(
             title=f"Pull request #{pull.number}: {pull.title}",
             body=pull.body or "",
             notes=run.notes(),
             extra_context=f"Work on the pull request's branch `{pull.head_ref}`; "
             f"it will be merged into `{pull.base_ref}`.",
+            kind="pr_fix",
+            memory=await memory_of(run, pull.head_ref),
         ),
     )
     work = await run.work(config, plan)
     if work.sha is None:
         raise FlowError(NO_CHANGE)
+    if await is_honk_pull(run.ctx, pull.number):  # a person's PR keeps its title and body
+        pull = await refresh_pull(run, current, work)
     if await run.services.pulls.get(run.command.repo, pull.number) is not None:
         await run.services.pulls.reset_ci_attempts(run.command.repo, pull.number)
-    await run.finish_success(pull, work, updated=True)
-    return work_result(pull, work)
+    return await finish(run, pull, work, updated=True)
 
 
 async def branch_refusal(

@@ -3,8 +3,9 @@
 Authorization comes first: a sender without write, maintain or admin permission ends the job
 silently (no comment, no model call), with the reason in the job's result. Then the 👀 and the
 progress comment; then the flow's own work. Whatever ends the job, the progress comment gets
-its last word: done, failed, cancelled, invalid settings, or "tries again" when the queue will
-retry the job (the retried attempt takes the same comment over).
+its last word: done, failed, cancelled, unfinished (said by the flow, app/flows/finish.py),
+invalid settings, or "tries again" when the queue will retry the job (the retried attempt
+takes the same comment over).
 
 A job asked for in Slack (its command carries `slack`) also reports in its Slack thread
 (app/flows/slack_report.py, the Reporter's listener), and its Slack person must still be linked
@@ -24,14 +25,14 @@ from app.agent.prompts import system_prompt
 from app.core import messages
 from app.core.commands import Command
 from app.core.config import Secret
-from app.core.errors import Cancelled, FlowError, RepoConfigError
+from app.core.errors import Cancelled, FlowError, RepoConfigError, Unfinished
 from app.core.repo_config import CONFIG_PATH, RepoConfig, parse_repo_config
 from app.flows.agent_run import INSTRUCTION_FILES
 from app.flows.context import JobContext
 from app.flows.report import Ending, Reporter
 from app.flows.services import Services
 from app.flows.slack_report import SlackReport, slack_origin, slack_report, still_linked
-from app.flows.work import Stop, WorkPlan, WorkResult, do_work
+from app.flows.work import Stop, WorkPlan, WorkResult, do_work, limits_for
 from app.github.client import PullInfo, RepoClient, RepoInfo
 from app.metrics import instruments as metrics
 
@@ -73,14 +74,20 @@ class JobRun:
             self.command.installation_id or 0, self.command.repo
         )
 
-    async def system_prompt(self, info: RepoInfo, extra: str = "") -> str:
-        """The system prompt with the repository's instruction files (default branch)."""
+    async def system_prompt(self, info: RepoInfo, config: RepoConfig, extra: str = "") -> str:
+        """The system prompt with the repository's instruction files (default branch), its
+        test command and fix rounds, and the job's budgets (what earlier attempts spent
+        counted)."""
         files = {}
         for name in INSTRUCTION_FILES:
             text = await self.repo.file_text(name, ref=info.default_branch)
             if text:
                 files[name] = text
-        return system_prompt(repo_name=info.full_name, instructions=files, extra=extra)
+        return system_prompt(
+            repo_name=info.full_name, instructions=files, extra=extra, test_command=config.test,
+            fix_rounds=config.test_fix_rounds,
+            limits=limits_for(config, self.services.settings, self.ctx.job.cost_usd),
+        )  # fmt: skip
 
     async def pull_plan(
         self, info: RepoInfo, pull: PullInfo, *, system: str, task: str, author: str | None = None
@@ -107,36 +114,6 @@ class JobRun:
     def notes(self) -> str:
         """Every request coalesced into this job, in order (none is dropped)."""
         return "\n\n".join(c.notes for c in self.commands if c.notes.strip())
-
-    async def finish_success(self, pull: PullInfo, work: WorkResult, *, updated: bool) -> None:
-        await self.reporter.step("pr_opened", pr_url=pull.html_url)
-        label = f"{self.command.repo}#{pull.number}"
-        ending = Ending("done", pr_url=pull.html_url, pr_label=label, updated=updated, work=work)
-        await self.reporter.finish(
-            messages.final_success(
-                pull.number,
-                pull.html_url,
-                work.agent.cost_usd,
-                job_id=self.ctx.job.id,
-                turns=work.agent.turns,
-                elapsed_seconds=self.reporter.elapsed,
-                updated=updated,
-            ),
-            ending,
-        )
-
-
-def work_result(pull: PullInfo, work: WorkResult) -> Result:
-    """What an agent job records: the PR, the commit, the summary (memory) and the cost."""
-    return {
-        "pr": pull.number,
-        "pr_url": pull.html_url,
-        "sha": work.sha,
-        "summary": work.agent.summary,
-        "turns": work.agent.turns,
-        "cost_usd": work.agent.cost_usd,
-        "tests": None if work.tests is None else work.tests.passed,
-    }
 
 
 def co_author(login: str, user_id: int | None) -> str:
@@ -257,6 +234,8 @@ async def _finalised(run: JobRun, body: Callable[[JobRun], Awaitable[Result]]) -
     job = run.ctx.job
     try:
         return await body(run)
+    except Unfinished:  # its last word is said: the unfinished work and where it is
+        raise
     except RepoConfigError as exc:
         text = messages.invalid_config(exc.path, exc.field, exc.problem)
         await _last_word(run, text, Ending("failed", reason=f"{CONFIG_PATH} is invalid: {exc}"))

@@ -34,7 +34,8 @@ _PHASES: dict[Step, Phase] = {"queued": "queued", "working": "working", "testing
 @dataclass(frozen=True)
 class Ending:
     """How a job ended, for a listener: done (with its PR and work when it made one), failed,
-    cancelled, or retrying (the queue runs it again; not its end yet)."""
+    cancelled, or retrying (the queue runs it again; not its end yet). A failed or cancelled
+    job can be `unfinished`: the agent stopped early and its work is on the PR as WIP."""
 
     state: Literal["done", "failed", "cancelled", "retrying"]
     reason: str = ""
@@ -42,6 +43,7 @@ class Ending:
     pr_label: str = "PR"
     updated: bool = False  # new commits on a PR that existed before the job
     work: WorkResult | None = None
+    unfinished: bool = False
 
 
 class JobListener(Protocol):

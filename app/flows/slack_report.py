@@ -100,6 +100,7 @@ class SlackReport:
         tests: TestVerdict = "none"
         if work is not None and work.tests is not None:
             tests = "passed" if work.tests.passed else "failed"
+        failing = None if work is None or work.tests is None else work.tests.failures
         return Outcome(
             job_id=self.job.id,
             state="done" if ending.state == "retrying" else ending.state,
@@ -113,6 +114,8 @@ class SlackReport:
             tests=tests,
             reason=ending.reason,
             updated=ending.updated,
+            failing=failing,
+            unfinished=ending.unfinished,
         )
 
     @property

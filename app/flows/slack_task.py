@@ -13,7 +13,8 @@ Slack thread (app/flows/slack_report.py).
 
 The Slack text reaches the agent as data, fenced (`slack_task_prompt`). When the agent changes
 nothing the job fails (final message with Retry): a task asked for in Slack expects a change, and
-the agent's reason is in the failure.
+the agent's reason is in the failure. When it stops early after changing something, its WIP is
+pushed and the PR says it is unfinished; Retry continues on the thread's PR (its branch).
 """
 
 from __future__ import annotations
@@ -24,12 +25,15 @@ from app.agent.prompts import slack_task_prompt
 from app.core import messages
 from app.core.commands import SlackOrigin
 from app.core.errors import FlowError, HonkError
+from app.core.pr_texts import RETRY_IN_SLACK, verdict_title
 from app.core.progress import run_url
 from app.core.repo_config import RepoConfig
 from app.flows.context import JobContext
+from app.flows.continuation import memory_of
+from app.flows.finish import failing, finish, note_for, refresh_pull, verdict_of
 from app.flows.fix_issue import NO_CHANGE
 from app.flows.fix_pr import branch_refusal
-from app.flows.job import JobRun, Result, co_author, run_job, work_result
+from app.flows.job import JobRun, Result, co_author, run_job
 from app.flows.slack_report import SlackReport
 from app.flows.work import WorkPlan, WorkResult
 from app.github.client import PullInfo, RepoInfo
@@ -48,7 +52,7 @@ async def run(ctx: JobContext) -> Result:
 async def slack_task(run: JobRun) -> Result:
     config = await run.config()
     info = await run.repo.repository()
-    system = await run.system_prompt(info)
+    system = await run.system_prompt(info, config)
     pull = await thread_pull(run, info)
     if pull is not None:
         return await follow_up(run, config, info, pull, system)
@@ -94,7 +98,8 @@ async def follow_up(
         f"This continues pull request #{pull.number} ({pull.title}) on its branch "
         f"`{pull.head_ref}`; it will be merged into `{pull.base_ref}`."
     )
-    task = slack_task_prompt(request=run.notes(), extra_context=context)
+    memory = await memory_of(run, pull.head_ref)
+    task = slack_task_prompt(request=run.notes(), extra_context=context, memory=memory)
     plan = await run.pull_plan(info, pull, system=system, task=task)
     work = await run.work(config, plan)
     if work.sha is None:
@@ -102,14 +107,13 @@ async def follow_up(
     record = await run.services.pulls.get(run.command.repo, pull.number)
     asked = run.notes() if record is None else f"{record.task}\n\n{run.notes()}".strip()
     login = run.command.sender if record is None else record.requester
-    await run.repo.update_pull(pull.number, body=await pr_body(run, work, login, asked))
+    pull = await refresh_pull(run, pull, work, await pr_body(run, work, login, asked))
     if record is not None:
         await run.services.pulls.record(
             PullRecord(**{**record.__dict__, "task": asked, "state": "open"})
         )
         await run.services.pulls.reset_ci_attempts(run.command.repo, pull.number)
-    await run.finish_success(pull, work, updated=True)
-    return work_result(pull, work)
+    return await finish(run, pull, work, updated=True)
 
 
 async def new_task(run: JobRun, config: RepoConfig, info: RepoInfo, system: str) -> Result:
@@ -136,8 +140,7 @@ async def new_task(run: JobRun, config: RepoConfig, info: RepoInfo, system: str)
         raise FlowError(no_change(work))
     pull = await publish(run, info, existing, work, branch)
     await remember(run, pull, branch)
-    await run.finish_success(pull, work, updated=False)
-    return work_result(pull, work)
+    return await finish(run, pull, work, updated=False)
 
 
 async def publish(
@@ -146,10 +149,10 @@ async def publish(
     """The draft PR (always a draft for a Slack task), or the one an earlier attempt opened."""
     body = await pr_body(run, work, run.command.sender, run.notes())
     if existing is not None:
-        await run.repo.update_pull(existing.number, body=body)
-        return existing
+        return await refresh_pull(run, existing, work, body)
+    summary = "" if work.unfinished else work.agent.summary  # a WIP is titled by the request
     return await run.repo.create_pull(
-        title=messages.slack_pr_title(work.agent.summary, run.notes()),
+        title=verdict_title(messages.slack_pr_title(summary, run.notes()), failing(work)),
         body=body,
         head=branch,
         base=info.default_branch,
@@ -176,11 +179,12 @@ async def pr_body(run: JobRun, work: WorkResult, login: str, request: str) -> st
     return messages.pr_body(
         summary=work.agent.summary,
         changes=list(work.changed),
-        tests=work.tests.describe() if work.tests else None,
+        tests=verdict_of(work),
         issue_number=None,
         run_url=run_url(run.services.settings.public_url, run.ctx.job.id),
         cost_usd=work.agent.cost_usd,
         intro=messages.slack_intro(login, request, await permalink(run)),
+        unfinished=note_for(work, retry_hint=RETRY_IN_SLACK),
     )
 
 

@@ -1,8 +1,14 @@
-"""The agent's work on a branch: worktree, setup, agent, tests, guards, commit and push.
+"""The agent's work on a branch: worktree, setup, the agent's session, guards, commit and push.
 
-Nothing is pushed unless the agent finished (a budget, a refusal or a cancel pushes nothing),
-the guards found nothing (workflow files, secrets, size) and there is a change at all. A stop
-ends the running setup, agent or test command at once, and is asked once more before the push.
+The session is test-driven (app/agent/session.py): the agent reviews its own diff once when it
+submits, then Honk runs the repository's test command and hands a failure back, up to
+`test_fix_rounds` times. Nothing is pushed when the guards find something (workflow files,
+secrets, size) or there is no change at all. An agent that stops early (a budget, a stop, a
+refusal, a model failure) after changing something leaves its work as a commit titled
+`WIP (honk: <reason>)`, pushed like finished work; with no change it pushes nothing and the job
+ends as before (a stop: Cancelled; a model failure: ModelError, retried; else FlowError). A stop
+ends the running setup, agent or test command at once; finished work is not pushed when a stop
+came after it.
 """
 
 from __future__ import annotations
@@ -10,19 +16,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NoReturn
 
 from app.agent.loop import AgentLimits, AgentResult, TurnInfo
+from app.agent.session import SessionResult, run_session
 from app.core.config import Secret, Settings
 from app.core.errors import Cancelled, FlowError, ModelError, WorkspaceError
 from app.core.guards import describe
 from app.core.repo_config import RepoConfig
-from app.flows.agent_run import (
-    AgentRequest,
-    commit_message,
-    run_agent,
-    sandbox_binds,
-)
+from app.flows.agent_run import AgentRequest, agent_in, commit_message
 from app.flows.change_guard import guard_change
 from app.flows.checkpoint import (
     RepoTests,
@@ -31,6 +33,7 @@ from app.flows.checkpoint import (
     restored,
 )
 from app.flows.context import unless_stopped
+from app.flows.repo_tests import checks_for
 from app.flows.report import Reporter
 from app.flows.services import Services
 from app.flows.setup_run import run_setup
@@ -108,14 +111,16 @@ async def do_work(
         if work is None:
             work = await _fresh(services, (tree, tools), job, config, plan, reporter, stop)
             if work.sha is not None:  # a failed push is retried without the agent
-                await services.queue.set_checkpoint(job.id, checkpoint_of(work, pushed=False))
+                saving = checkpoint_of(work, pushed=False, branch=plan.branch)
+                await services.queue.set_checkpoint(job.id, saving)
         if work.sha is not None:
             await reporter.publishing()
-            if await stop.check():
+            if not work.unfinished and await stop.check():  # unfinished work is kept anyway
                 raise Cancelled("stop requested before the push")
             expect = await _own_tip(tree, workspace.git_email) if plan.force_push else None
             await tree.push(token=plan.token, expect=expect, force=plan.force_push)
-        await services.queue.set_checkpoint(job.id, checkpoint_of(work, pushed=True))
+        saving = checkpoint_of(work, pushed=True, branch=plan.branch)
+        await services.queue.set_checkpoint(job.id, saving)
         return work
     finally:
         await tree.remove()
@@ -131,19 +136,20 @@ async def _fresh(
     reporter: Reporter,
     stop: Stop,
 ) -> WorkResult:
-    """Setup, agent and tests, each ended at once by a stop; then the guards and the commit.
+    """Setup, then the agent's session (its review and test rounds), each ended at once by a
+    stop; then the guards and the commit: WIP when the agent stopped early after changing
+    something, nothing (the reason raised) when it changed nothing.
 
-    All three run with the job's tool directory as HOME; only setup reaches the network, and
+    All of it runs with the job's tool directory as HOME; only setup reaches the network, and
     only the allowed registries (app/flows/setup_run.py).
     """
     sandbox, (tree, tools) = services.sandbox(), where
     setup = run_setup(sandbox, tree, config, tools, services.egress)
     await unless_stopped(stop.event, setup, "the setup")
-    session = _agent(services, sandbox, where, job, config, plan, reporter, stop)
-    result = await unless_stopped(stop.event, session, "the agent's run")
-    await reporter.step("testing")
-    tests = await unless_stopped(stop.event, _tests(sandbox, where, config), "the tests")
-    return await _commit(tree, config, plan, result, tests)
+    session = await _session(services, sandbox, where, job, config, plan, reporter, stop)
+    if not session.finished and not await tree.changed_paths():
+        _raise_unfinished(session.agent)
+    return await _commit(tree, config, plan, session)
 
 
 async def _resumed(tree: Worktree, saved: dict[str, Any]) -> WorkResult | None:
@@ -156,7 +162,7 @@ async def _resumed(tree: Worktree, saved: dict[str, Any]) -> WorkResult | None:
     return restored(saved)
 
 
-async def _agent(
+async def _session(
     services: Services,
     sandbox: Sandbox,
     where: tuple[Worktree, ToolDir],
@@ -165,72 +171,68 @@ async def _agent(
     plan: WorkPlan,
     reporter: Reporter,
     stop: Stop,
-) -> AgentResult:
-    settings, job_id, spent_usd = services.settings, job.id, job.cost_usd
+) -> SessionResult:
+    """The agent's run with review on submit and the test rounds; a stop ends it at once and
+    keeps what it did so far (`snapshot`). Its cost is the job's, earlier attempts included."""
+    settings, spent_usd = services.settings, job.cost_usd
     tree, tools = where
     request = AgentRequest(
         system=plan.system,
         task=plan.task,
         limits=limits_for(config, settings, spent_usd),
-        transcript=settings.transcripts_dir.resolve() / f"job-{job_id}.jsonl",
+        transcript=settings.transcripts_dir.resolve() / f"job-{job.id}.jsonl",
         model=config.model,
     )
 
     async def on_turn(info: TurnInfo) -> None:
         job_spend = replace(info, cost_usd=spent_usd + info.cost_usd)
-        await services.queue.set_cost(job_id, job_spend.cost_usd)  # kept if the job fails later
+        await services.queue.set_cost(job.id, job_spend.cost_usd)  # kept if the job fails later
+        if reporter.progress.step == "testing":  # a fix round after failing tests
+            await reporter.step("working")
         await reporter.turn(job_spend)
 
-    session = await run_agent(
+    env, binds = tools.env(), tools.binds()
+    checks = checks_for(
+        sandbox, tree, config, env=env, binds=binds, before_tests=lambda: reporter.step("testing")
+    )
+    async with agent_in(
         settings, sandbox, tree, request, on_turn=on_turn, cancel_check=stop.check,
-        env=tools.env(), binds=tools.binds(),
-    )  # fmt: skip
-    result = session.agent
-    result = replace(result, cost_usd=spent_usd + result.cost_usd)
-    await services.queue.set_cost(job_id, result.cost_usd)
-    _raise_unless_submitted(result)
-    return result
+        env=env, binds=binds,
+    ) as agent:  # fmt: skip
+        run = run_session(agent, system=plan.system, task=plan.task, checks=checks)
+        try:
+            session = await unless_stopped(stop.event, run, "the agent's run")
+        except Cancelled as exc:
+            session = SessionResult(agent.snapshot("cancelled", str(exc)), None)
+    result = replace(session.agent, cost_usd=spent_usd + session.agent.cost_usd)
+    await services.queue.set_cost(job.id, result.cost_usd)
+    return replace(session, agent=result)
 
 
-def _raise_unless_submitted(result: AgentResult) -> None:
+def _raise_unfinished(result: AgentResult) -> NoReturn:
+    """An agent that stopped early with no change: nothing to keep, the job ends as before."""
     if result.status == "cancelled":
         raise Cancelled(result.reason or "cancelled")
     if result.status == "error":
         raise ModelError(result.reason)  # retried: the model service may answer later
-    if result.status != "submitted":
-        raise FlowError(f"the agent stopped ({result.status}): {result.reason}")
-
-
-async def _tests(
-    sandbox: Sandbox, where: tuple[Worktree, ToolDir], config: RepoConfig
-) -> RepoTests | None:
-    tree, tools = where
-    if config.test is None:
-        return None
-    done = await sandbox.run(
-        tree.path, config.test, timeout=config.test_timeout, env=tools.env(),
-        binds=[*sandbox_binds(tree), *tools.binds()],
-    )  # fmt: skip
-    return RepoTests(config.test, done.exit_code == 0 and not done.timed_out, done.output)
+    raise FlowError(f"the agent stopped ({result.status}): {result.reason}")
 
 
 async def _commit(
-    tree: Worktree,
-    config: RepoConfig,
-    plan: WorkPlan,
-    result: AgentResult,
-    tests: RepoTests | None,
+    tree: Worktree, config: RepoConfig, plan: WorkPlan, session: SessionResult
 ) -> WorkResult:
-    """The agent's change as one commit, unless the guards refuse it (nothing to push: None)."""
+    """The agent's change as one commit (titled WIP when unfinished), unless the guards refuse
+    it (nothing to push: None)."""
+    result, tests, rounds = session.agent, session.tests, session.fix_rounds
     changed = tuple(await tree.changed_paths())
     if not changed:
-        return WorkResult(result, None, (), tests)
+        return WorkResult(result, None, (), tests, fix_rounds=rounds)
     violations = await guard_change(tree, changed, config)
     if violations:
         raise FlowError(describe(violations))
     sha = await tree.commit_all(commit_message(result), co_authors=(plan.co_author,))
     lines = (0, 0) if sha is None else await _lines(tree, sha)
-    return WorkResult(result, sha, changed, tests, lines)
+    return WorkResult(result, sha, changed, tests, lines, rounds)
 
 
 async def _lines(tree: Worktree, sha: str) -> tuple[int, int]:

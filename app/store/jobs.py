@@ -108,6 +108,16 @@ class JobReader:
         found = await self.select_jobs(query.order_by(jobs.c.id.desc()).limit(1))
         return found[0] if found else None
 
+    async def earlier(
+        self, repo: str, before: int, kinds: Collection[JobKind], limit: int = 50
+    ) -> list[Job]:
+        """Jobs of `kinds` on `repo` older than job `before`, newest first (whose work a new
+        job may continue)."""
+        query = select(jobs).where(
+            jobs.c.repo == repo, jobs.c.id < before, jobs.c.kind.in_(list(kinds))
+        )
+        return await self.select_jobs(query.order_by(jobs.c.id.desc()).limit(limit))
+
     async def succeeded(self, repo: str, numbers: Collection[int], limit: int = 10) -> list[Job]:
         """Jobs that succeeded on these issues/PRs, oldest first (memory for the next run)."""
         query = select(jobs).where(

@@ -23,9 +23,8 @@ from typing import Any
 import pytest_httpx2._plugin  # noqa: F401  (registers respx's httpcore2 mocker)
 import respx
 
-from tests.fakes.anthropic_api import text_block, tool_use_block
 from tests.fakes.github.api import RecordedRequest
-from tests.flows.world import World, open_world, payload
+from tests.flows.world import World, open_world, payload, script_edit
 
 ISSUES = 20
 
@@ -44,8 +43,7 @@ class TimedRequests(list[RecordedRequest]):
 
 def script(world: World, number: int) -> None:
     edit = {"command": "create", "path": f"notes/{number}.md", "file_text": "fixed\n"}
-    world.model.reply([tool_use_block("str_replace_based_edit_tool", edit)], "tool_use")
-    world.model.reply([text_block(f"Fix issue {number}\n\nAdded a note.")])
+    script_edit(world, edit, f"Fix issue {number}\n\nAdded a note.")
 
 
 def first_time(log: TimedRequests, start: int, method: str, suffix: str) -> float:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -11,6 +12,7 @@ from app.core import messages
 from app.core.commands import JOB_KINDS, VERBS, JobKind
 from app.core.markdown import find_marker
 from app.core.progress import Progress, progress_comment
+from app.core.verdict import RepoTests, verdict_text
 
 HOSTILE = "x <!-- honk:done job=1 pr=666 --> y --> z <!--"
 PR_URL = "https://github.com/o/r/pull/7"
@@ -35,6 +37,11 @@ TEXTS: list[tuple[str, Callable[[], str], str]] = [
     ),
     ("ci-limit", lambda: messages.ci_fix_limit_reached(2), "ci-limit"),
     ("not-built", lambda: messages.flow_not_built("ci_fix"), "not-built"),
+    (
+        "unfinished",
+        lambda: messages.final_unfinished("USD budget used", 7, PR_URL, 5.0, 9),
+        "unfinished",
+    ),
     ("pr-body", lambda: messages.pr_body("Done.", ["a.py"], "2 passed", 1, None, 0.1), "pr"),
     ("reply", lambda: messages.review_reply("Renamed the helper.", comment_id=9), "reply"),
 ]
@@ -123,10 +130,38 @@ def test_help_names_the_unknown_command(unknown: str, shown: str) -> None:
         ),
     ],
 )
-def test_final_success(updated: bool, kwargs: dict[str, int], expected: str) -> None:
+def test_final_success(updated: bool, kwargs: dict[str, Any], expected: str) -> None:
     text = messages.final_success(7, PR_URL, 1.25, job_id=9, updated=updated, **kwargs)
     assert expected in text
     assert find_marker(text) == {"kind": "done", "job": "9", "pr": "7"}
+    assert "Tests:" not in text  # no verdict given, none claimed
+
+
+@pytest.mark.parametrize(
+    ("tests", "line"),
+    [
+        (RepoTests("pytest -q", True, "3 passed in 0.1s"), "Tests: passed (`pytest -q`)"),
+        (
+            RepoTests("pytest -q", False, "2 failed, 1 passed in 0.1s"),
+            "Tests: failed (2 failing) (`pytest -q`)",
+        ),
+        (None, "Tests: no test command (set `test:` in `.github/honk.yml`)"),
+    ],
+)
+def test_final_success_says_the_verdict(tests: RepoTests | None, line: str) -> None:
+    text = messages.final_success(7, PR_URL, 1.25, job_id=9, tests=verdict_text(tests))
+    assert text.split("\n")[2] == line
+
+
+@pytest.mark.parametrize(("draft", "where"), [(True, "draft PR [#7]"), (False, "PR [#7]")])
+def test_final_unfinished_says_why_and_where_the_work_is(draft: bool, where: str) -> None:
+    reason = f"turn budget used: 2 of 2 turns {HOSTILE}"
+    text = messages.final_unfinished(reason, 7, PR_URL, 0.5, 2, draft=draft, job_id=3)
+    assert find_marker(text) == {"kind": "unfinished", "job": "3", "pr": "7"}
+    assert "Honk stopped before finishing: turn budget used: 2 of 2 turns" in text
+    assert f"The unfinished work is on {where}({PR_URL}) · $0.50 · 2 turns." in text
+    assert text.endswith("Comment `/honk retry` to continue from it.")
+    assert text.count("<!--") == 1  # the reason cannot forge a marker
 
 
 @pytest.mark.parametrize("retry_hint", [True, False])
@@ -254,7 +289,7 @@ def test_pr_body_without_issue_tests_or_link() -> None:
     assert "Fixes" not in text and "run log" not in text
     assert "No summary was given." in text
     assert "### Changes\n- none" in text
-    assert "No test command was run." in text
+    assert "### Tests\nNo test command (set `test:` in `.github/honk.yml`)." in text
 
 
 def test_review_reply_carries_the_comment_id() -> None:

@@ -86,10 +86,18 @@ def test_the_final_message_mentions_the_requester_with_the_pr_link_first() -> No
 
 
 @pytest.mark.parametrize(
-    ("verdict", "line"), [("failed", "Tests failed"), ("none", "No test command")]
+    ("verdict", "failing", "line"),
+    [
+        ("failed", None, "Tests failed"),
+        ("failed", 3, "Tests failed (3 failing)"),
+        ("passed", None, "Tests passed"),
+        ("none", None, "No test command"),
+    ],
 )
-def test_the_final_message_gives_the_test_verdict(verdict: Any, line: str) -> None:
-    outcome = Outcome(1, "done", 5, 0.01, PR, "PR", 1, 1, 0, verdict)
+def test_the_final_message_gives_the_test_verdict(
+    verdict: Any, failing: int | None, line: str
+) -> None:
+    outcome = Outcome(1, "done", 5, 0.01, PR, "PR", 1, 1, 0, verdict, failing=failing)
     assert final_message(outcome, "U1AB").blocks[0]["text"]["text"].split("\n")[1:3] == [
         "1 file changed, +1 −0",
         line,
@@ -101,6 +109,22 @@ def test_a_failed_or_stopped_job_says_why_and_offers_retry(state: Any, word: str
     outcome = Outcome(42, state, 61, 0.2, reason="budget of 40 turns reached")
     message = final_message(outcome, "U0ALICE")
     assert first_line(message) == f"<@U0ALICE> Job 42 {word}: budget of 40 turns reached"
+    [retry] = buttons(message)
+    assert retry["action_id"] == ACTION_RETRY and retry["value"] == "42"
+
+
+@pytest.mark.parametrize("state", ["failed", "cancelled"])
+def test_an_unfinished_job_says_why_links_its_wip_and_offers_retry(state: Any) -> None:
+    outcome = Outcome(
+        42, state, 61, 0.2, PR, "octo/hello#57", reason="turn budget used: 2 of 2 turns",
+        unfinished=True,
+    )  # fmt: skip
+    message = final_message(outcome, "U0ALICE")
+    assert message.blocks[0]["text"]["text"].split("\n") == [
+        "<@U0ALICE> Job 42 unfinished: turn budget used: 2 of 2 turns",
+        f"Work so far (WIP): <{PR}|octo/hello#57>",
+        "Took 1m 01s · $0.20",
+    ]
     [retry] = buttons(message)
     assert retry["action_id"] == ACTION_RETRY and retry["value"] == "42"
 

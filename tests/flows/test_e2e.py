@@ -22,7 +22,7 @@ from app.store.tables import jobs
 from app.worker import Worker
 from tests.fakes.anthropic_api import bash, text_block, tool_use_block
 from tests.fakes.git_remote import commit_to_remote
-from tests.flows.world import REPO, TEST_COMMAND, World, payload
+from tests.flows.world import REPO, TEST_COMMAND, World, payload, script_edit
 
 FILES_BUGGY = "def add(a, b):\n    return a - b\n"
 
@@ -40,10 +40,12 @@ SUMMARY = "Fix add() to add\n\nadd() subtracted its arguments. Tested: test_add 
 
 
 def script_fix(world: World, summary: str = SUMMARY) -> None:
+    """The fix, the summary, and the answer to the review of its own diff (the same summary)."""
     edit = {"command": "str_replace", "path": "calc.py", "old_str": "a - b", "new_str": "a + b"}
     world.model.reply([text_block("Reproducing first."), bash(TEST_COMMAND)], "tool_use")
     world.model.reply([tool_use_block("str_replace_based_edit_tool", edit)], "tool_use")
     world.model.reply([text_block(summary)])
+    world.model.reply([text_block(summary)])  # the review on submit: nothing to change
 
 
 def labeled(world: World, number: int) -> dict[str, Any]:
@@ -205,12 +207,9 @@ async def test_review_with_changes_requested_pushes_and_replies_in_each_thread(
     )
     edit = {"command": "insert", "path": "calc.py", "insert_line": 1,
             "insert_text": '    """Return the sum of a and b."""'}  # fmt: skip
-    world.model.reply([tool_use_block("str_replace_based_edit_tool", edit)], "tool_use")
     answers = f"- {first}: Added a docstring.\n- {reply}: Kept it to one line.\n"
     answers += f"- {other}: Kept `b`: it matches the other helpers."
-    world.model.reply(
-        [text_block(f"Document add()\n\nAdded a docstring.\n\n## Replies\n{answers}")]
-    )
+    script_edit(world, edit, f"Document add()\n\nAdded a docstring.\n\n## Replies\n{answers}")
     seen = len(world.model.requests)
 
     response = await world.deliver(
@@ -277,7 +276,8 @@ async def test_stop_during_a_run_cancels_it_and_finalises_its_comment(world: Wor
     issue = world.repo.add_issue("Slow one", "")
     # The agent's first command waits for a file the test drops in once the stop is processed:
     # the stop lands while the job is running, deterministically, with no timing involved.
-    wait = "for i in $(seq 1200); do [ -e stop-now ] && break; sleep 0.05; done; echo resumed"
+    # The file lives in the job's HOME, not its worktree: a stop before any change keeps nothing.
+    wait = 'for i in $(seq 1200); do [ -e "$HOME/stop-now" ] && break; sleep 0.05; done; echo ok'
     world.model.reply([bash(wait)], "tool_use")
     world.model.reply([text_block("never reached")])
     await world.deliver("issues", labeled(world, issue))
@@ -292,7 +292,7 @@ async def test_stop_during_a_run_cancels_it_and_finalises_its_comment(world: Wor
     stop = await world.deliver("issue_comment", commented(world, issue, "/honk stop"))
     helper = Worker(world.queue, world.settings, services=world.worker.services, name="helper")
     stopped = await helper.run_once()
-    (worktree / "stop-now").write_text("")
+    (world.settings.data_dir.resolve() / "tools" / "job-1" / "home" / "stop-now").write_text("")
     await asyncio.wait_for(running, timeout=60)
 
     assert stop.status_code == 202 and stopped is not None and stopped.kind == "stop"
@@ -328,8 +328,7 @@ async def test_ci_failure_gets_one_fix_then_honk_stops_at_the_limit(world: World
     branch = f"honk/issue-{issue}"
     before = world.git("rev-parse", branch)
     edit = {"command": "create", "path": "CHANGELOG.md", "file_text": "- add() adds\n"}
-    world.model.reply([tool_use_block("str_replace_based_edit_tool", edit)], "tool_use")
-    world.model.reply([text_block("Note the fix in the changelog")])
+    script_edit(world, edit, "Note the fix in the changelog")
     calls = len(world.model.requests)
 
     statuses = [(await world.deliver("check_suite", suite_failed(world, pr, branch))).status_code]
@@ -345,7 +344,7 @@ async def test_ci_failure_gets_one_fix_then_honk_stops_at_the_limit(world: World
     assert world.git("rev-parse", f"{branch}~1") == before  # one fix commit pushed
     task = str(world.model.requests[calls]["messages"][0]["content"])
     assert "Check `tests` ended failure" in task and "AssertionError" in task
-    assert len(world.model.requests) == calls + 2  # the later failures made no model call
+    assert len(world.model.requests) == calls + 3  # the later failures made no model call
     limit = [c for c in world.bot_comments(pr) if "honk:ci-limit" in c]
     assert len(limit) == 1 and "after 1 fix attempt" in limit[0]  # said once, not twice
 
@@ -362,8 +361,7 @@ async def test_ci_fix_on_github_actions_reads_the_job_log_and_annotations(world:
     run.annotations = json.loads((REST_FIXTURES / ANNOTATIONS).read_text())
     run.log = (REST_FIXTURES / JOB_LOG).read_bytes()
     edit = {"command": "create", "path": "CHANGELOG.md", "file_text": "- add() adds\n"}
-    world.model.reply([tool_use_block("str_replace_based_edit_tool", edit)], "tool_use")
-    world.model.reply([text_block("Note the fix in the changelog")])
+    script_edit(world, edit, "Note the fix in the changelog")
     calls = len(world.model.requests)
 
     await world.deliver("check_suite", delivery)

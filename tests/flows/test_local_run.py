@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import subprocess
 from pathlib import Path
 
@@ -55,12 +56,16 @@ def settings_for(tmp_path: Path) -> Settings:
     )
 
 
+SUMMARY = "Fix add() to add\n\nadd() subtracted. Tested: test_add passes."
+FIX = {"command": "str_replace", "path": "calc.py", "old_str": "a - b", "new_str": "a + b"}
+
+
 def script_fix(api: ScriptedMessagesAPI) -> None:
     api.reply([text_block("Reproducing first."), bash(TEST_COMMAND)], "tool_use")
-    edit = {"command": "str_replace", "path": "calc.py", "old_str": "a - b", "new_str": "a + b"}
-    api.reply([tool_use_block("str_replace_based_edit_tool", edit)], "tool_use")
+    api.reply([tool_use_block("str_replace_based_edit_tool", FIX)], "tool_use")
     api.reply([bash(TEST_COMMAND)], "tool_use")
-    api.reply([text_block("Fix add() to add\n\nadd() subtracted. Tested: test_add passes.")])
+    api.reply([text_block(SUMMARY)])
+    api.reply([text_block(SUMMARY)])  # the review of its own diff: nothing to change
 
 
 def tool_results(request: dict[str, object]) -> list[str]:
@@ -121,7 +126,61 @@ async def test_unfinished_run_is_committed_as_wip_and_exits_1(
     assert code == 1
     branch = git(repo, "branch", "--list", "honk/local-*", "--format=%(refname:short)")
     assert git(repo, "show", f"{branch}:notes.txt") == "half done"
-    assert git(repo, "log", "-1", "--format=%s", branch).startswith("WIP (honk limits)")
+    assert git(repo, "log", "-1", "--format=%s", branch) == "WIP (honk: turn budget used)"
+
+
+async def test_honk_run_reads_the_test_command_and_hands_a_failure_back(
+    tmp_path: Path, httpx2_mock: respx.Router
+) -> None:
+    """`.github/honk.yml` of the checkout names the test command: the agent is told it, Honk
+    runs it in the sandbox after the agent, hands the failure back, and prints the verdict."""
+    repo = sample_repo(tmp_path)
+    (repo / ".github").mkdir()
+    (repo / ".github" / "honk.yml").write_text(
+        f"test: {json.dumps(TEST_COMMAND)}\ntest_fix_rounds: 1\nmax_turns: 9\n"
+    )
+    git(repo, "-c", "user.name=Dev", "-c", "user.email=dev@example.com", "add", "-A")
+    git(repo, "-c", "user.name=Dev", "-c", "user.email=dev@example.com", "commit", "-qm", "cfg")
+    api = ScriptedMessagesAPI(httpx2_mock)
+    api.reply([text_block("Nothing to change, I think.")])  # the tests say otherwise
+    api.reply([tool_use_block("str_replace_based_edit_tool", FIX)], "tool_use")
+    api.reply([text_block(SUMMARY)])
+    out = io.StringIO()
+
+    code = await run_local(settings_for(tmp_path), LocalRun(repo, "fix add()"), out)
+
+    assert code == 0, out.getvalue()
+    system = "".join(block["text"] for block in api.requests[0]["system"])
+    assert f"`{TEST_COMMAND}`" in system and "9 model turns" in system
+    handed_back = str(api.requests[1]["messages"][-1]["content"])
+    assert "AssertionError: -1" in handed_back and "attempt 1 of 1" in handed_back
+    assert len(api.requests) == 3  # no review: there was no diff when the agent first ended
+    assert "tests      passed (`python3 -c" in out.getvalue()
+    assert "after 1 fix rounds" in out.getvalue()
+
+
+async def test_honk_run_says_when_the_tests_still_fail(
+    tmp_path: Path, httpx2_mock: respx.Router
+) -> None:
+    repo = sample_repo(tmp_path)
+    (repo / ".github").mkdir()
+    (repo / ".github" / "honk.yml").write_text(
+        f"test: {json.dumps(TEST_COMMAND)}\ntest_fix_rounds: 0\n"
+    )
+    git(repo, "-c", "user.name=Dev", "-c", "user.email=dev@example.com", "add", "-A")
+    git(repo, "-c", "user.name=Dev", "-c", "user.email=dev@example.com", "commit", "-qm", "cfg")
+    api = ScriptedMessagesAPI(httpx2_mock)
+    note = {"command": "create", "path": "NOTES.md", "file_text": "add() is odd\n"}
+    api.reply([tool_use_block("str_replace_based_edit_tool", note)], "tool_use")
+    api.reply([text_block("Note it")])
+    api.reply([text_block("Note it")])
+    out = io.StringIO()
+
+    code = await run_local(settings_for(tmp_path), LocalRun(repo, "look at add()"), out)
+
+    assert code == 1  # committed, but the tests fail
+    assert "tests      failed (`python3 -c" in out.getvalue()
+    assert len(api.requests) == 3  # no fix round: test_fix_rounds is 0
 
 
 def test_commit_message_uses_the_summary_title() -> None:
@@ -149,10 +208,9 @@ async def test_the_agent_cannot_touch_the_git_data_host_git_reads(
     ]
     for command in attacks:
         api.reply([bash(command)], "tool_use")
-    api.reply([tool_use_block("str_replace_based_edit_tool", {
-        "command": "str_replace", "path": "calc.py", "old_str": "a - b", "new_str": "a + b"})],
-        "tool_use")  # fmt: skip
+    api.reply([tool_use_block("str_replace_based_edit_tool", FIX)], "tool_use")
     api.reply([text_block("Fix add()")])
+    api.reply([text_block("Fix add()")])  # the review on submit
 
     code = await run_local(settings_for(tmp_path), LocalRun(repo, "fix add()"), io.StringIO())
 

@@ -31,11 +31,11 @@ async def test_a_job_moves_the_counters(world: World) -> None:
     assert moved("honk_jobs_total", kind="fix_issue", state="succeeded") == 1
     assert moved("honk_job_duration_seconds_count", kind="fix_issue") == 1
     assert moved("honk_time_to_acknowledge_seconds_count") == 1
-    assert moved("honk_agent_turns_total") == 3  # the script's three replies
-    assert moved("honk_agent_run_turns_count", status="submitted") == 1
-    assert moved("honk_model_api_calls_total", status="200") == 3
-    assert moved("honk_model_tokens_total", kind="input") == 300  # 100 a reply in the script
-    assert moved("honk_model_tokens_total", kind="output") == 60
+    assert moved("honk_agent_turns_total") == 4  # the script's four replies (one: the review)
+    assert moved("honk_agent_run_turns_count", status="submitted") == 2  # run, then review
+    assert moved("honk_model_api_calls_total", status="200") == 4
+    assert moved("honk_model_tokens_total", kind="input") == 400  # 100 a reply in the script
+    assert moved("honk_model_tokens_total", kind="output") == 80
     assert moved("honk_model_tokens_total", kind="cache_read") == 0
     assert moved("honk_model_cost_usd_total") > 0
     assert moved("honk_sandbox_commands_total", outcome="ok") >= 1  # the repository's tests

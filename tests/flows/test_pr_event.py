@@ -17,12 +17,11 @@ from app.slack.client import SlackClient
 from app.store.accounts import GitHubUser, SlackPerson, TokenGrant
 from app.store.pulls import PullRecord
 from app.store.slack_records import SlackThread
-from tests.fakes.anthropic_api import text_block, tool_use_block
 from tests.fakes.github.checks import add_run_artifacts
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlack, PostedMessage
 from tests.fakes.slack_requests import TEAM_ID, USER_ID
 from tests.flows.test_e2e import open_pr, reviewed, suite_failed
-from tests.flows.world import REPO, World, payload
+from tests.flows.world import REPO, World, payload, script_edit
 
 pytestmark = pytest.mark.httpx2(assert_all_called=False)
 CHANNEL, THREAD = "C0GENERAL", "1765000000.000100"
@@ -355,8 +354,7 @@ async def followed(world: World) -> tuple[int, str]:
 async def test_ci_failed_then_fixed_are_lines(world: World, slack: FakeSlack) -> None:
     pr, branch = await followed(world)
     edit = {"command": "create", "path": "CHANGELOG.md", "file_text": "- add() adds\n"}
-    world.model.reply([tool_use_block("str_replace_based_edit_tool", edit)], "tool_use")
-    world.model.reply([text_block("Note the fix in the changelog")])
+    script_edit(world, edit, "Note the fix in the changelog")
     await world.deliver("check_suite", suite_failed(world, pr, branch))
 
     (job,) = await world.run_jobs()
@@ -376,8 +374,7 @@ async def test_a_review_addressed_is_a_line_with_its_commit(world: World, slack:
     comment = world.repo.add_review_comment(pr, "Add a docstring.", "mona", review_id=review)
     edit = {"command": "insert", "path": "calc.py", "insert_line": 1,
             "insert_text": '    """Return the sum of a and b."""'}  # fmt: skip
-    world.model.reply([tool_use_block("str_replace_based_edit_tool", edit)], "tool_use")
-    world.model.reply([text_block(f"Document add()\n\n## Replies\n- {comment}: Added it.")])
+    script_edit(world, edit, f"Document add()\n\n## Replies\n- {comment}: Added it.")
     await world.deliver(
         "pull_request_review", reviewed(world, pr, review, "changes_requested", branch)
     )

@@ -2,7 +2,8 @@
 
 A GitHub or database failure after the agent finished never runs the agent again; a comment,
 reply or PR is created once even when GitHub answers 502 after acting; spend counts across
-attempts; a stop ends the running setup or test command and nothing is pushed after it.
+attempts; a stop ends the running setup or test command at once, and keeps the agent's
+changes so far as unfinished work.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ import pytest
 
 from app.core.errors import StoreError
 from app.worker import Worker
-from tests.fakes.anthropic_api import bash, text_block, tool_use_block, usage
+from tests.fakes.anthropic_api import bash, text_block, usage
 from tests.fakes.github import bodies
 from tests.flows.test_e2e import commented, labeled, open_pr, reviewed, script_fix
-from tests.flows.world import World
+from tests.flows.world import World, script_edit
 
 pytestmark = [
     pytest.mark.usefixtures("needs_sandbox"),
@@ -44,7 +45,7 @@ async def test_a_failed_progress_edit_after_the_agent_finished_fails_nothing(
     (job,) = await world.run_jobs()
 
     assert job.state == "succeeded" and job.attempts == 1, job.error
-    assert len(world.model.requests) == 3  # one run of the agent
+    assert len(world.model.requests) == 4  # one run of the agent
     assert len(world.repo.pulls) == 1
 
 
@@ -59,7 +60,7 @@ async def test_a_github_failure_after_the_push_publishes_without_running_the_age
     first, second = await world.run_jobs()
 
     assert (first.state, second.state, second.attempts) == ("queued", "succeeded", 2)
-    assert len(world.model.requests) == 3  # the retry published the agent's commit
+    assert len(world.model.requests) == 4  # the retry published the agent's commit
     assert commits_over_main(world, f"honk/issue-{issue}") == 1
     assert len(world.repo.pulls) == 1
     assert second.result is not None and second.result["sha"] == world.git(
@@ -76,7 +77,7 @@ async def test_a_failed_push_is_retried_without_running_the_agent_again(world: W
     first, second = await world.run_jobs()
 
     assert (first.state, second.state, second.attempts) == ("queued", "succeeded", 2)
-    assert len(world.model.requests) == 3  # the retry pushed the agent's commit
+    assert len(world.model.requests) == 4  # the retry pushed the agent's commit
     branch = f"honk/issue-{issue}"
     assert commits_over_main(world, branch) == 1
     assert world.git("show", f"{branch}:calc.py").endswith("a + b")
@@ -100,9 +101,8 @@ async def test_a_comment_created_behind_a_502_is_found_not_made_twice(world: Wor
 def script_review_answer(world: World, *comment_ids: int) -> None:
     edit = {"command": "insert", "path": "calc.py", "insert_line": 1,
             "insert_text": '    """Return the sum of a and b."""'}  # fmt: skip
-    world.model.reply([tool_use_block("str_replace_based_edit_tool", edit)], "tool_use")
     answers = "\n".join(f"- {cid}: Done." for cid in comment_ids)
-    world.model.reply([text_block(f"Document add()\n\n## Replies\n{answers}")])
+    script_edit(world, edit, f"Document add()\n\n## Replies\n{answers}")
 
 
 async def test_a_database_error_after_the_replies_posts_each_once_and_commits_once(
@@ -130,7 +130,7 @@ async def test_a_database_error_after_the_replies_posts_each_once_and_commits_on
     jobs = await world.run_jobs()
 
     assert [job.state for job in jobs] == ["queued", "succeeded"]
-    assert len(world.model.requests) == calls + 2  # one run of the agent
+    assert len(world.model.requests) == calls + 3  # one run of the agent
     assert commits_over_main(world, branch) == 2  # the PR's commit and one review commit
     replies = world.fake.requests_to("POST", f"/repos/octo/widgets/pulls/{pr}/comments")
     assert sorted(r.json["in_reply_to"] for r in replies) == [first, other]
@@ -208,14 +208,14 @@ async def test_an_outsiders_approval_does_not_mark_the_pr_approved(world: World)
     assert job.result is not None and "reader has read permission" in job.result["skipped"]
 
 
-async def run_until_stopped(world: World, issue: int, worktree: Path) -> None:
-    """Start the job, wait for `worktree/started`, ask `/honk stop`, let the job end."""
+async def run_until_stopped(world: World, issue: int, where: Path) -> None:
+    """Start the job, wait for `where/started`, ask `/honk stop`, let the job end."""
     running = asyncio.create_task(world.worker.run_once())
     for _ in range(1500):  # bounded: a hang fails the test instead of stalling the suite
-        if (worktree / "started").exists():
+        if (where / "started").exists():
             break
         await asyncio.sleep(0.02)
-    assert (worktree / "started").exists(), "the command never started"
+    assert (where / "started").exists(), "the command never started"
     await world.deliver("issue_comment", commented(world, issue, "/honk stop"))
     helper = Worker(world.queue, world.settings, services=world.worker.services, name="helper")
     await helper.run_once()
@@ -236,17 +236,26 @@ async def test_stop_ends_a_running_setup_command(world: World) -> None:
     assert world.model.requests == []
 
 
-async def test_stop_during_the_tests_pushes_nothing(world: World) -> None:
-    slow = "touch started; for i in $(seq 600); do [ -e stop-now ] && break; sleep 1; done"
+async def test_a_stop_during_the_tests_keeps_the_fix_as_wip_and_cancels(world: World) -> None:
+    """A stop after the agent's first edit: the running test command ends at once, the work
+    so far is pushed as a WIP commit on a draft PR that says so, and the job is cancelled."""
+    slow = 'touch "$HOME/started"; sleep 600'  # in the job's HOME: nothing to commit
     world.repo.set_file(".github/honk.yml", f"test: {json.dumps(slow)}\n")
     issue = world.repo.add_issue("add() subtracts", "")
     script_fix(world)
     await world.deliver("issues", labeled(world, issue))
-    worktree = world.settings.data_dir / "worktrees" / "job-1"
+    home = world.settings.data_dir / "tools" / "job-1" / "home"
 
-    await run_until_stopped(world, issue, worktree)
+    await run_until_stopped(world, issue, home)
 
     job = await world.queue.get(1)
     assert job is not None and job.state == "cancelled"
-    assert f"honk/issue-{issue}" not in world.git("branch", "--list")  # nothing pushed
-    assert world.repo.pulls == {}
+    branch = f"honk/issue-{issue}"
+    assert world.git("log", "-1", "--format=%s", branch) == "WIP (honk: stopped)"
+    assert world.git("show", f"{branch}:calc.py").endswith("a + b")
+    (create,) = world.fake.requests_to("POST", "/repos/octo/widgets/pulls")
+    assert create.json["draft"] is True and create.json["head"] == branch
+    assert "**Unfinished.** Honk stopped before finishing: stop requested" in create.json["body"]
+    assert "Not run: the run is unfinished." in create.json["body"]
+    (progress, _ack) = world.bot_comments(issue)
+    assert "honk:unfinished" in progress and "Honk stopped before finishing" in progress

@@ -131,6 +131,7 @@ async def _run_issue(world: World, agent_command: str) -> Job:
     issue = world.repo.add_issue("Use tinydep", "Please.")
     world.model.reply([bash(agent_command)], "tool_use")
     world.model.reply([text_block("Use tinydep\n\nDone.")])
+    world.model.reply([text_block("Use tinydep\n\nDone.")])  # the review on submit
     await world.deliver("issues", labeled(world, issue))
     (job,) = await world.run_jobs()
     return job

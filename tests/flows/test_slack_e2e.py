@@ -11,7 +11,7 @@ import pytest
 
 from app.core.slack_blocks import ACTION_RETRY, ACTION_STOP
 from tests.fakes import slack_requests as sr
-from tests.fakes.anthropic_api import bash, text_block, tool_use_block
+from tests.fakes.anthropic_api import bash, text_block
 from tests.fakes.slack_api import Reaction
 from tests.fakes.slack_requests import BOT_USER_ID, CHANNEL_ID, USER_ID
 from tests.flows.slack_e2e import (
@@ -27,7 +27,7 @@ from tests.flows.slack_e2e import (
 )
 from tests.flows.slack_world import buttons
 from tests.flows.test_e2e import script_fix
-from tests.flows.world import REPO, World
+from tests.flows.world import REPO, World, script_edit
 
 pytestmark = pytest.mark.httpx2(assert_all_called=False)
 sandboxed = pytest.mark.usefixtures("needs_sandbox")
@@ -77,8 +77,7 @@ async def test_a_follow_up_in_the_thread_is_a_second_commit_on_the_same_pr(
     await e2e.link(USER_ID)
     first, pr_url = await asked_pr(e2e)
     note = {"command": "create", "path": "NOTES.md", "file_text": "add() adds.\n"}
-    world.model.reply([tool_use_block("str_replace_based_edit_tool", note)], "tool_use")
-    world.model.reply([text_block("Document add()\n\nNOTES.md says what add() does.")])
+    script_edit(world, note, "Document add()\n\nNOTES.md says what add() does.")
 
     await e2e.mention("also write a note about add()", ts=REPLY, thread_ts=FIRST)
     request, task = await world.run_jobs()

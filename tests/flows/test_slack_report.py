@@ -198,7 +198,7 @@ async def test_a_retried_publish_posts_one_final_message_with_the_lines(
     first, second = await world.run_jobs()
 
     assert (first.state, second.state, second.attempts) == ("queued", "succeeded", 2)
-    assert len(world.model.requests) == 3
+    assert len(world.model.requests) == 4
     (final,) = await sw.finals(job_id)
     assert "PR ready" in final.text and "1 file changed, +1 −1" in final.text
 

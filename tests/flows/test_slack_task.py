@@ -11,12 +11,12 @@ from sqlalchemy import update
 
 from app.core.slack_blocks import ACTION_RETRY, ACTION_STOP
 from app.store.tables import jobs
-from tests.fakes.anthropic_api import bash, text_block, tool_use_block
+from tests.fakes.anthropic_api import bash, text_block
 from tests.fakes.slack_api import WORKSPACE_URL
 from tests.fakes.slack_requests import CHANNEL_ID, USER_ID
 from tests.flows.slack_world import THREAD, SlackWorld, buttons
 from tests.flows.test_e2e import script_fix
-from tests.flows.world import REPO
+from tests.flows.world import REPO, script_edit
 
 pytestmark = [
     pytest.mark.usefixtures("needs_sandbox"),
@@ -87,8 +87,7 @@ async def test_a_second_task_in_the_thread_commits_to_its_pr(slack_world: SlackW
     first = await sw.ask(TASK)
     await run_one(sw)
     readme = {"command": "create", "path": "NOTES.md", "file_text": "add() adds.\n"}
-    world.model.reply([tool_use_block("str_replace_based_edit_tool", readme)], "tool_use")
-    world.model.reply([text_block("Document add()\n\nNOTES.md says what add() does.")])
+    script_edit(world, readme, "Document add()\n\nNOTES.md says what add() does.")
 
     second = await sw.ask("also write a note about add()")
     pr_url = await run_one(sw)
@@ -100,7 +99,7 @@ async def test_a_second_task_in_the_thread_commits_to_its_pr(slack_world: SlackW
     (pr,) = world.repo.pulls.values()
     (edit,) = world.fake.requests_to("PATCH", f"{PULLS}/{pr.number}")
     assert "also write a note about add()" in edit.json["body"] and TASK in edit.json["body"]
-    assert "This continues pull request" in prompt(sw, 3)
+    assert "This continues pull request" in prompt(sw, 4)
     (final,) = await sw.finals(second)
     assert final.text.startswith(f"<@{USER_ID}> PR updated: <{pr_url}|")
     record = await sw.services.pulls.get(REPO, pr.number)
@@ -134,12 +133,14 @@ async def test_a_reader_and_an_unlinked_person_never_reach_the_agent(
 
 async def test_a_task_that_changes_nothing_fails_with_retry(slack_world: SlackWorld) -> None:
     sw, world = slack_world, slack_world.world
-    world.model.reply([text_block("Nothing to change: add() already adds.")])
+    for _ in range(3):  # the first answer, then each of the two test-fix rounds
+        world.model.reply([text_block("Nothing to change: add() already adds.")])
     job_id = await sw.ask(TASK)
 
     (job,) = await world.run_jobs()
 
     assert job.state == "failed" and job.attempts == 1
+    assert "AssertionError: -1" in str(world.model.requests[-1]["messages"][-1])  # handed back
     assert world.fake.requests_to("POST", PULLS) == []
     status = await sw.status_of(job_id)
     assert status.text.startswith("*Failed*") and ACTION_STOP not in buttons(status)

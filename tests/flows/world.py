@@ -27,7 +27,7 @@ from app.store.jobs import Job
 from app.store.queue import Queue
 from app.web.server import create_app
 from app.worker import Worker
-from tests.fakes.anthropic_api import BASE_URL, ScriptedMessagesAPI
+from tests.fakes.anthropic_api import BASE_URL, ScriptedMessagesAPI, text_block, tool_use_block
 from tests.fakes.deliveries import delivery_headers, load_payload
 from tests.fakes.git_remote import SmartHTTPRemote, make_remote
 from tests.fakes.github.api import FakeGitHub, generate_app_key, serve_fake_github
@@ -124,6 +124,13 @@ class World:
             for c in self.repo.comments.values()
             if c.number == number and c.user == self.fake.bot_login
         ]
+
+
+def script_edit(world: World, edit: dict[str, Any], summary: str) -> None:
+    """One editor call, the summary, and the same summary once more for the review on submit."""
+    world.model.reply([tool_use_block("str_replace_based_edit_tool", edit)], "tool_use")
+    world.model.reply([text_block(summary)])
+    world.model.reply([text_block(summary)])
 
 
 def payload(fixture: str, **changes: Any) -> dict[str, Any]:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
+from app.core.commands import JobKind
 from app.store.engine import Store
 from app.store.jobs import JobReader, runnable_jobs, update_jobs, upsert_job
 from app.store.queue import Queue
@@ -29,6 +32,20 @@ async def test_recent_last_job_counts_and_cost(queue: Queue) -> None:
     await claimed(queue)
     counts = await queue.counts()
     assert counts == {"queued": 2, "running": 1, "succeeded": 0, "failed": 0, "cancelled": 0}
+
+
+async def test_earlier_jobs_of_a_repository_newest_first(queue: Queue) -> None:
+    _, fix_id = await queue.enqueue(command(number=1, kind="fix_issue"))
+    _, help_id = await queue.enqueue(command(number=1, kind="help"))
+    _, review_id = await queue.enqueue(command(number=2, kind="address_review"))
+    await queue.enqueue(replace(command(number=1), repo="octo/other"))
+    _, newest = await queue.enqueue(command(number=3, kind="fix_issue"))
+    kinds: tuple[JobKind, ...] = ("fix_issue", "address_review")
+    assert [job.id for job in await queue.earlier(REPO, newest, kinds)] == [review_id, fix_id]
+    assert [job.id for job in await queue.earlier(REPO, review_id, kinds)] == [fix_id]
+    assert await queue.earlier(REPO, fix_id, kinds) == []
+    helps: tuple[JobKind, ...] = ("help",)
+    assert [job.id for job in await queue.earlier(REPO, newest, helps)] == [help_id]
 
 
 async def test_a_reader_alone_sees_the_jobs_a_queue_wrote(store: Store, queue: Queue) -> None:
