@@ -4,8 +4,11 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
+OPENAPI_PIN   := tests/fakes/github/openapi
+OPENAPI_DIR   := .honk-tools/openapi
+OPENAPI_STAMP := $(OPENAPI_DIR)/.installed
 
-.PHONY: run install install-dev test lint typecheck pytest bench system-deps clean
+.PHONY: run install install-dev test lint typecheck pytest bench system-deps system-tools clean
 
 run: install
 	$(BIN)/honk serve
@@ -34,7 +37,9 @@ $(DEVSTAMP): pyproject.toml
 SYSTEM_TOOLS = git:git bwrap:bubblewrap prlimit:util-linux /usr/bin/python3:python3 \
   /usr/bin/python3:python3-venv socat:socat curl:curl node:nodejs npm:npm chromium:chromium \
   gcc:gcc make:make
-system-deps:
+system-deps: system-tools $(OPENAPI_STAMP)
+
+system-tools:
 	@missing=""; for pair in $(SYSTEM_TOOLS); do \
 	  command -v "$${pair%%:*}" >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; done; \
 	  if [ -n "$$missing" ]; then \
@@ -43,6 +48,16 @@ system-deps:
 	       (apt-get update -qq && apt-get install -y -qq $$missing >/dev/null)); \
 	    else echo "note: install$$missing for the sandbox and browser tests" \
 	      "(python3 in /usr/bin: the editor escape test runs it in the sandbox)"; fi; fi
+
+# GitHub's REST API description (the npm package @octokit/openapi, the version pinned in
+# tests/fakes/github/openapi/): the fake GitHub judges every request it receives against it.
+# Installed once into the git-ignored .honk-tools/openapi; again only when the pin changes.
+$(OPENAPI_STAMP): $(OPENAPI_PIN)/package.json $(OPENAPI_PIN)/package-lock.json | system-tools
+	@if command -v npm >/dev/null 2>&1; then \
+	  mkdir -p $(OPENAPI_DIR) && cp $^ $(OPENAPI_DIR)/ && \
+	  (cd $(OPENAPI_DIR) && npm ci --silent --no-audit --no-fund --ignore-scripts) && touch $@ || \
+	  echo "note: npm could not install @octokit/openapi: the tests that judge GitHub requests skip"; \
+	else echo "note: install npm for GitHub's API description (the tests that judge requests skip)"; fi
 
 test: install-dev system-deps lint typecheck pytest
 

@@ -1,10 +1,11 @@
-"""Shared fixtures: a fresh database per test, store, queue; fake GitHub session; workspace."""
+"""Shared fixtures: a fresh database per test, store, queue; fake GitHub session; workspace;
+and the judge of GitHub requests (every test fails that sent one GitHub's description refuses)."""
 
 from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from app.store.queue import Queue
 from app.workspace.workspace import Workspace
 from tests.fakes.git_remote import make_remote
 from tests.fakes.github.api import AppKeyPair, generate_app_key
+from tests.fakes.github.judge import take_violations
 from tests.fakes.github.session import GitHubSession, open_session
 from tests.fakes.sandbox_probe import unavailable
 from tests.fakes.workspace_demo import FILES
@@ -118,6 +120,17 @@ def clock() -> ManualClock:
 @pytest.fixture
 def queue(store: Store, clock: ManualClock) -> Queue:
     return Queue(store, clock=clock)
+
+
+@pytest.fixture(autouse=True)
+def github_requests_judged() -> Iterator[None]:
+    """Fails the test (at its teardown) that sent the fake GitHub a request GitHub's API
+    description refuses, naming the method, the path and the fields."""
+    take_violations()  # what an earlier test left (it failed for them already)
+    yield
+    if found := take_violations():
+        lines = "\n".join(f"  {violation}" for violation in found)
+        pytest.fail(f"GitHub's API description refuses requests of this test:\n{lines}")
 
 
 @pytest.fixture(scope="module")

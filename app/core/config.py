@@ -11,8 +11,10 @@ from typing import Any, TypeVar
 from app.core.egress import DEFAULT_SETUP_ALLOW, parse_allow
 from app.core.env_values import (
     SandboxMode,
+    api_version,
     branch_prefix,
     database_url,
+    email,
     log_level,
     logins,
     non_empty,
@@ -31,6 +33,7 @@ T = TypeVar("T")
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./.honk/honk.db"
 DEFAULT_MODEL = "claude-sonnet-5-5"
 API_URL = "https://api.github.com"
+API_VERSION = "2026-03-10"  # githubkit's own (githubkit.versions.LATEST_VERSION)
 SLACK_API_URL = "https://slack.com/api/"
 
 
@@ -65,6 +68,7 @@ class Settings:
     github_private_key: Secret | None = None
     github_webhook_secret: Secret | None = None
     github_api_url: str = "https://api.github.com"
+    github_api_version: str = API_VERSION  # X-GitHub-Api-Version of every REST request
     anthropic_api_key: Secret | None = None
     anthropic_base_url: str | None = None
     model: str = DEFAULT_MODEL
@@ -89,6 +93,7 @@ class Settings:
     label: str = "honk"
     branch_prefix: str = "honk/"
     bot_login: str | None = None
+    bot_email: str | None = None  # the commit email of the App's bot; asked from GitHub if unset
     max_turns: int = 50
     max_usd: float = 5.0
     max_minutes: float = 30.0
@@ -124,6 +129,7 @@ def _parse(env: Mapping[str, str]) -> dict[str, Any]:
         "github_private_key": _private_key(env),
         "github_webhook_secret": get.secret("GITHUB_WEBHOOK_SECRET"),
         "github_api_url": get.url("GITHUB_API_URL", API_URL),
+        "github_api_version": get.value("GITHUB_API_VERSION", API_VERSION, api_version),
         "anthropic_api_key": get.secret("ANTHROPIC_API_KEY"),
         "anthropic_base_url": get.opt("ANTHROPIC_BASE_URL", url),
         "model": get.value("HONK_MODEL", DEFAULT_MODEL, non_empty),
@@ -148,6 +154,7 @@ def _parse(env: Mapping[str, str]) -> dict[str, Any]:
         "label": get.value("HONK_LABEL", "honk", non_empty),
         "branch_prefix": get.value("HONK_BRANCH_PREFIX", "honk/", branch_prefix),
         "bot_login": get.opt("HONK_BOT_LOGIN", non_empty),
+        "bot_email": get.opt("HONK_BOT_EMAIL", email),
         "max_turns": get.value("HONK_MAX_TURNS", 50, positive_int),
         "max_usd": get.value("HONK_MAX_USD", 5.0, positive_float),
         "max_minutes": get.value("HONK_MAX_MINUTES", 30.0, positive_float),

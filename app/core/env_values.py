@@ -57,6 +57,19 @@ def url(raw: str) -> str:
     return raw.rstrip("/")
 
 
+def api_version(raw: str) -> str:
+    """A calendar version of GitHub's REST API, e.g. 2022-11-28."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+        raise ValueError(f"must be an API version like 2022-11-28, got {raw!r}")
+    return raw
+
+
+def email(raw: str) -> str:
+    if not re.fullmatch(r"[^\s@<>]+@[^\s@<>]+", raw):
+        raise ValueError(f"must be an email address, got {raw!r}")
+    return raw
+
+
 def database_url(raw: str) -> str:
     if not raw.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
         raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")

@@ -60,7 +60,8 @@ async def address_review(run: JobRun) -> Result:
     work = await run.work(config, plan)
     if work.unfinished:  # WIP on the branch; the threads are answered once it is finished
         await end_unfinished(run, await refresh_pull(run, pull, work), work, updated=True)
-    threads = await reply_in_threads(run, pull.number, comments, work.agent.summary)
+    head = work.sha or pull.head_sha
+    threads = await reply_in_threads(run, pull.number, comments, work.agent.summary, head)
     if work.sha is None:
         answered = messages.review_answered(threads, job_id=run.ctx.job.id)
         await run.reporter.finish(answered, Ending("done", work=work))
@@ -142,15 +143,17 @@ def thread_reply(comments: Sequence[ReviewComment], replies: Mapping[int, str]) 
 
 
 async def reply_in_threads(
-    run: JobRun, pull_number: int, comments: Sequence[ReviewComment], summary: str
+    run: JobRun, pull_number: int, comments: Sequence[ReviewComment], summary: str, head: str
 ) -> int:
-    """One reply per thread the review touched; returns how many threads were answered."""
+    """One reply per thread the review touched (`head`: the PR's head commit); returns how
+    many threads were answered."""
     replies = parse_replies(summary)
     threads = threads_of(comments)
     for root, members in threads.items():
         text = thread_reply(members, replies)
         body = messages.review_reply(text, comment_id=root, job_id=run.ctx.job.id)
-        await run.repo.reply_to_review_comment(pull_number, root, body)
+        path = members[0].path  # every comment of a thread is on the thread's file
+        await run.repo.reply_to_review_comment(pull_number, root, body, commit_id=head, path=path)
     return len(threads)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.core.config import Settings
+from app.core.config import Secret, Settings
 from app.core.egress import EgressPolicy
 from app.core.errors import FlowError, SandboxUnavailable
 from app.core.sealing import Sealer
@@ -96,10 +96,11 @@ class Services:
                 raise FlowError(str(exc)) from exc
         return self._sandbox
 
-    async def workspace(self) -> Workspace:
-        """Repository caches and worktrees; commits are authored by the app's bot account."""
+    async def workspace(self, token: Secret) -> Workspace:
+        """Repository caches and worktrees; commits are authored by the app's bot account
+        (its email asked once with `token`, an installation token, unless HONK_BOT_EMAIL)."""
         if self._workspace is None:
-            name, email = await self.github.bot_identity()
+            name, email = await self.github.bot_identity(token)
             workspace = Workspace(self.settings.data_dir.resolve(), git_name=name, git_email=email)
             await workspace.sweep()  # what jobs killed before this start left behind
             self._workspace = workspace

@@ -95,7 +95,7 @@ async def do_work(
     saved = job.checkpoint
     if saved is not None and saved.get("pushed"):
         return restored(saved)
-    workspace = await services.workspace()
+    workspace = await services.workspace(plan.token)
     tools = ToolDir.for_job(services.settings.data_dir, f"job-{job.id}")
     tree = await workspace.prepare(
         plan.clone_url,

@@ -5,20 +5,24 @@ plain records (`app.github.results`) and `app.core.errors.GitHubError`, never gi
 Each `GitHub` client gets its own `MemCacheStrategy` (githubkit's default cache is process-wide),
 no HTTP cache (a cached `GET /pulls?head=` would hide a PR created a second ago), and no
 githubkit retries: `app.github.calls` retries with bounded waits instead of sleeping an hour.
+Every request, the token requests of githubkit's auth flows included, names GITHUB_API_VERSION
+in `X-GitHub-Api-Version` (an event hook sets it over githubkit's per-call default).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from functools import partial
 from urllib.parse import urlsplit
 
-from githubkit import AppAuthStrategy, GitHub, UnauthAuthStrategy
+import httpx
+from githubkit import AppAuthStrategy, GitHub, TokenAuthStrategy
 from githubkit.cache import BaseCacheStrategy, MemCacheStrategy
 
 from app.core.config import Secret, Settings
 from app.core.errors import ConfigError, GitHubError
+from app.core.github_rest import USER_AGENT
 from app.github.as_user import UserClient
 from app.github.calls import GitHubCalls, Refusal, RetryPolicy
 from app.github.comments import ReactionContent
@@ -52,8 +56,6 @@ __all__ = [
     "noreply_host",
 ]
 
-USER_AGENT = "Honk (GitHub App)"
-
 
 class GitHubApp:
     """Honk's GitHub App: who it is, tokens for git, and a `RepoClient` per repository."""
@@ -80,10 +82,12 @@ class GitHubApp:
             cache_strategy=cache or MemCacheStrategy(),
             http_cache=False,
             auto_retry=False,
+            async_event_hooks={"request": [versioned(settings.github_api_version)]},
         )
         self._calls = GitHubCalls(retry)
         self._permissions = PermissionCache(clock=clock)
         self._bot_login = settings.bot_login
+        self._bot_email = settings.bot_email
         self._identity: tuple[str, str] | None = None
         self._noreply_host = noreply_host(settings.github_api_url)
 
@@ -116,20 +120,25 @@ class GitHubApp:
                 return count
             page += 1
 
-    async def bot_identity(self) -> tuple[str, str]:
-        """(name, email) for Honk's commits: `slug[bot]`, `ID+slug[bot]@users.noreply.HOST`.
+    async def bot_identity(self, token: Secret) -> tuple[str, str]:
+        """(name, email) for Honk's commits: `slug[bot]` and HONK_BOT_EMAIL, else
+        `ID+slug[bot]@users.noreply.HOST`, which makes GitHub show the commits as the app's.
 
-        ID is the bot account's user id (public `GET /users/{login}`, asked once), which is
-        what makes GitHub show the commits as the app's.
+        ID is the bot account's user id, asked once with an installation token (`token`):
+        a GitHub Enterprise Server in private mode answers no anonymous request.
         """
         if self._identity is None:
             login = await self.bot_login()
-            public = self._github.with_auth(UnauthAuthStrategy())
-            user = await self._calls.parsed(
-                "GET", f"/users/{login}", lambda: public.rest.users.async_get_by_username(login)
-            )
-            self._identity = (login, f"{user.id}+{login}@users.noreply.{self._noreply_host}")
+            email = self._bot_email or await self._noreply_email(login, token)
+            self._identity = (login, email)
         return self._identity
+
+    async def _noreply_email(self, login: str, token: Secret) -> str:
+        github = self._github.with_auth(TokenAuthStrategy(token.reveal()))
+        user = await self._calls.parsed(
+            "GET", f"/users/{login}", lambda: github.rest.users.async_get_by_username(login)
+        )
+        return f"{user.id}+{login}@users.noreply.{self._noreply_host}"
 
     async def repo(self, installation_id: int, full_name: str) -> RepoClient:
         """A client for `owner/name` whose installation token is scoped to that repository."""
@@ -171,6 +180,15 @@ class GitHubApp:
             repeatable=True,  # a second token does no harm
         )
         return Secret(token.token)
+
+
+def versioned(api_version: str) -> Callable[[httpx.Request], Awaitable[None]]:
+    """An httpx request hook that names `api_version` in X-GitHub-Api-Version."""
+
+    async def hook(request: httpx.Request) -> None:
+        request.headers["X-GitHub-Api-Version"] = api_version
+
+    return hook
 
 
 def noreply_host(api_url: str) -> str:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from contextlib import aclosing
-
-from githubkit_schemas.latest.models import PullRequestReviewComment
+from dataclasses import dataclass
 
 from app.core.errors import GitHubError
 from app.core.markdown import find_marker
-from app.github.calls import Refusal, parse
 from app.github.comments import RepoComments
 from app.github.repo_base import PER_PAGE
 from app.github.results import ReviewComment, ReviewInfo, login_of, review_comment, review_info
@@ -35,21 +33,25 @@ class RepoReviews(RepoComments):
         )
         return [review_comment(comment) async for comments in pages for comment in comments]
 
-    async def reply_to_review_comment(self, number: int, comment_id: int, body: str) -> int:
+    async def reply_to_review_comment(
+        self, number: int, comment_id: int, body: str, *, commit_id: str, path: str
+    ) -> int:
         """Answer in a review thread, at most once: Honk's reply carrying the same marker
         (its job and thread) is looked for first, and again after a POST that may have been
-        carried out."""
+        carried out. `commit_id` (the PR's head) and `path` (the thread's file) are what
+        GitHub's description requires; GitHub ignores them when `in_reply_to` is set."""
         wanted = find_marker(body)
         if wanted is not None and (found := await self._own_reply(number, wanted)) is not None:
             return found
+        reply = Reply(number, comment_id, body, commit_id, path)
         try:
-            return await self._post_reply(number, comment_id, body)
+            return await self._post_reply(reply)
         except GitHubError as exc:
             if not exc.maybe_done or wanted is None:
                 raise
             if (found := await self._own_reply(number, wanted)) is not None:
                 return found
-            return await self._post_reply(number, comment_id, body)
+            return await self._post_reply(reply)
 
     async def _own_reply(self, number: int, wanted: dict[str, str]) -> int | None:
         pages = self._pages(
@@ -66,23 +68,31 @@ class RepoReviews(RepoComments):
                         return int(comment.id)
         return None
 
-    async def _post_reply(self, number: int, comment_id: int, body: str) -> int:
-        """POST .../pulls/{n}/comments with only body + in_reply_to.
-
-        Raw on purpose: the typed call insists on commit_id and path, and the
-        `.../comments/{id}/replies` route is not enabled for GitHub Apps.
-        """
-        path = f"{self._path}/pulls/{number}/comments"
-        response = await self._calls.send(
+    async def _post_reply(self, reply: Reply) -> int:
+        """POST .../pulls/{n}/comments with `in_reply_to` (the `.../comments/{id}/replies`
+        route is not enabled for GitHub Apps)."""
+        comment = await self._calls.parsed(
             "POST",
-            path,
-            lambda: self._github.arequest(
-                "POST",
-                path,
-                json={"body": body, "in_reply_to": comment_id},
-                response_model=PullRequestReviewComment,
+            f"{self._path}/pulls/{reply.number}/comments",
+            lambda: self._rest.pulls.async_create_review_comment(
+                self.owner,
+                self.name,
+                reply.number,
+                body=reply.body,
+                commit_id=reply.commit_id,
+                path=reply.path,
+                in_reply_to=reply.comment_id,
             ),
         )
-        if isinstance(response, Refusal):  # not reached: nothing was tolerated
-            raise response.error("POST", path)
-        return parse(response, "POST", path).id
+        return int(comment.id)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Honk's answer in the review thread of comment `comment_id` on PR `number`."""
+
+    number: int
+    comment_id: int
+    body: str
+    commit_id: str
+    path: str

@@ -18,8 +18,9 @@ from typing import Any
 
 import httpx
 
-from app.core.config import Settings
+from app.core.config import API_VERSION, Settings
 from app.core.errors import BadSeal, SignInError
+from app.core.github_rest import rest_headers
 from app.core.sealing import Sealer
 
 TIMEOUT = 15.0
@@ -73,11 +74,12 @@ class RepoAccess:
     api_url: str
     transport: httpx.AsyncBaseTransport | None = None
     clock: Callable[[], float] = time.time
+    api_version: str = API_VERSION
     _cache: dict[int, tuple[float, RepoRights]] = field(default_factory=dict)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RepoAccess:
-        return cls(settings.github_api_url)
+        return cls(settings.github_api_url, api_version=settings.github_api_version)
 
     async def rights(self, github_id: int, token: str) -> RepoRights:
         """The person's repositories (SignInError when GitHub refuses or cannot be reached)."""
@@ -92,7 +94,7 @@ class RepoAccess:
         self._cache.pop(github_id, None)
 
     async def _fetch(self, token: str) -> RepoRights:
-        headers = {"Authorization": f"Bearer {token}", "Accept": "application/vnd.github+json"}
+        headers = rest_headers(self.api_version, token)
         readable: set[str] = set()
         writable: set[str] = set()
         async with httpx.AsyncClient(timeout=TIMEOUT, transport=self.transport) as client:

@@ -12,8 +12,9 @@ from urllib.parse import urlencode
 
 import httpx
 
-from app.core.config import Secret, Settings
+from app.core.config import API_VERSION, Secret, Settings
 from app.core.errors import SignInError
+from app.core.github_rest import rest_headers
 from app.core.oauth import TOKEN_HEADERS, TokenGrant, read_grant, refresh_fields, token_request
 from app.store.accounts import GitHubUser
 
@@ -28,6 +29,7 @@ class OAuthClient:
     client_secret: Secret
     github_url: str
     api_url: str
+    api_version: str = API_VERSION
     transport: httpx.AsyncBaseTransport | None = None
 
     @classmethod
@@ -40,6 +42,7 @@ class OAuthClient:
             settings.github_client_secret,
             settings.github_url,
             settings.github_api_url,
+            settings.github_api_version,
         )
 
     def authorize_url(self, redirect_uri: str, state: str) -> str:
@@ -58,7 +61,7 @@ class OAuthClient:
 
     async def user(self, token: str) -> GitHubUser:
         """The person the user token belongs to (`GET /user`)."""
-        headers = {"Authorization": f"Bearer {token}", "Accept": "application/vnd.github+json"}
+        headers = rest_headers(self.api_version, token)
         async with self._client() as client:
             response = await _send(client.get(f"{self.api_url}/user", headers=headers))
         body = _json(response, "GET /user")

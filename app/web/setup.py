@@ -32,6 +32,7 @@ from app.core.app_manifest import (
 )
 from app.core.config import Settings
 from app.core.errors import ConfigError, SetupError
+from app.core.github_rest import rest_headers
 from app.store.accounts import GitHubUser
 from app.store.app_credentials import LiveSettings
 from app.web import setup_pages as pages
@@ -127,7 +128,7 @@ class Setup:
         if not code:
             return pages.text("Setup failed", "GitHub sent no code; start again at /setup.", 400)
         try:
-            credentials = await self.convert(settings.github_api_url, code)
+            credentials = await self.convert(settings, code)
         except SetupError as exc:
             return pages.text("GitHub refused the setup", f"{exc} Start again at /setup.", 502)
         return self._keep(credentials)
@@ -144,10 +145,11 @@ class Setup:
         response.delete_cookie(STATE_COOKIE, path="/setup")
         return response
 
-    async def convert(self, api_url: str, code: str) -> AppCredentials:
+    async def convert(self, settings: Settings, code: str) -> AppCredentials:
         """Exchange the manifest code for the new App's credentials (SetupError if refused)."""
-        url = f"{api_url.rstrip('/')}/app-manifests/{quote(code, safe='')}/conversions"
-        headers = {"accept": "application/vnd.github+json", "user-agent": "Honk (setup)"}
+        api_url = settings.github_api_url.rstrip("/")
+        url = f"{api_url}/app-manifests/{quote(code, safe='')}/conversions"
+        headers = rest_headers(settings.github_api_version)
         try:
             async with httpx.AsyncClient(transport=self.transport, timeout=TIMEOUT) as client:
                 answer = await client.post(url, headers=headers)

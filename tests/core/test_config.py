@@ -23,6 +23,7 @@ def test_defaults_need_nothing() -> None:
     assert (s.host, s.port, s.workers, s.sandbox) == ("127.0.0.1", 3000, 2, "auto")
     assert s.data_dir == Path(".honk")
     assert s.github_api_url == "https://api.github.com"
+    assert (s.github_api_version, s.bot_email) == ("2026-03-10", None)
 
 
 @pytest.mark.parametrize(
@@ -49,6 +50,13 @@ def test_defaults_need_nothing() -> None:
         ("HONK_DATA_DIR", "/var/lib/honk", "data_dir", Path("/var/lib/honk")),
         ("HONK_LOG_LEVEL", "debug", "log_level", "DEBUG"),
         ("HONK_BRANCH_PREFIX", "bots/honk-", "branch_prefix", "bots/honk-"),
+        ("GITHUB_API_VERSION", "2022-11-28", "github_api_version", "2022-11-28"),
+        (
+            "HONK_BOT_EMAIL",
+            "9+honk[bot]@users.noreply.ghe.test",
+            "bot_email",
+            "9+honk[bot]@users.noreply.ghe.test",
+        ),
     ],
 )
 def test_values_are_parsed(name: str, value: str, attribute: str, expected: object) -> None:
@@ -74,6 +82,9 @@ def test_values_are_parsed(name: str, value: str, attribute: str, expected: obje
         ("GITHUB_PRIVATE_KEY", "not a key"),
         ("HONK_SETUP_ALLOW", "pypi.org,169.254.169.254"),
         ("HONK_SETUP_ALLOW", "https://pypi.org/simple"),
+        ("GITHUB_API_VERSION", "v3"),
+        ("GITHUB_API_VERSION", "2022-11-28; x"),
+        ("HONK_BOT_EMAIL", "honk[bot]"),
     ],
 )
 def test_bad_values_name_the_variable(name: str, value: str) -> None:

@@ -22,7 +22,7 @@ from app.store.tables import jobs
 from app.worker import Worker
 from tests.fakes.anthropic_api import bash, text_block, tool_use_block
 from tests.fakes.git_remote import commit_to_remote
-from tests.flows.world import REPO, TEST_COMMAND, World, payload, script_edit
+from tests.flows.world import INSTALLATION_ID, REPO, TEST_COMMAND, World, payload, script_edit
 
 FILES_BUGGY = "def add(a, b):\n    return a - b\n"
 
@@ -221,7 +221,9 @@ async def test_review_with_changes_requested_pushes_and_replies_in_each_thread(
     assert world.git("rev-parse", f"{branch}~1") == before  # a new commit on the same branch
     assert '"""Return the sum of a and b."""' in world.git("show", f"{branch}:calc.py")
     replies = world.fake.requests_to("POST", f"/repos/octo/widgets/pulls/{pr}/comments")
-    assert [sorted(r.json) for r in replies] == [["body", "in_reply_to"]] * 2
+    assert [sorted(r.json) for r in replies] == [["body", "commit_id", "in_reply_to", "path"]] * 2
+    head = world.git("rev-parse", branch)  # what GitHub's description requires with a reply
+    assert {(r.json["commit_id"], r.json["path"]) for r in replies} == {(head, "calc.py")}
     by_thread = {r.json["in_reply_to"]: r.json["body"] for r in replies}
     assert set(by_thread) == {first, other}  # one reply per thread, at the thread's root
     assert "Added a docstring." in by_thread[first] and "one line" in by_thread[first]
@@ -379,7 +381,9 @@ async def test_ci_fix_on_github_actions_reads_the_job_log_and_annotations(world:
 async def test_pull_request_already_exists_is_reused(world: World) -> None:
     issue = world.repo.add_issue("add() subtracts", "")
     branch = f"honk/issue-{issue}"
-    honk = (await world.worker.services.workspace()).git_email
+    services = world.worker.services
+    token = await services.github.installation_token(INSTALLATION_ID, REPO)
+    honk = (await services.workspace(token)).git_email
     # An earlier attempt pushed the branch, opened the PR, and died before recording it.
     commit_to_remote(
         world.bare, {"WIP.md": "an earlier attempt\n"}, "wip", branch=branch,

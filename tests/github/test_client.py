@@ -11,7 +11,7 @@ import pytest
 
 from app.core.config import Secret, Settings
 from app.core.errors import ConfigError, GitHubError
-from app.github.client import GitHubApp, noreply_host
+from app.github.client import GitHubApp, RetryPolicy, noreply_host
 from tests.fakes.github.api import AppKeyPair, FakeGitHub, generate_app_key, serve_fake_github
 from tests.fakes.github.bodies import user_id
 from tests.fakes.github.session import (
@@ -212,16 +212,34 @@ async def test_the_fake_wants_the_right_kind_of_credential(gh: GitHubSession) ->
 
 
 async def test_bot_identity_links_commits_to_the_bot_account(gh: GitHubSession) -> None:
-    name, email = await gh.app.bot_identity()
-    await gh.app.bot_identity()
+    gh.fake.private_mode = True  # an Enterprise server that answers no anonymous request
+    token = await gh.app.installation_token(INSTALLATION_ID, REPO)
+
+    name, email = await gh.app.bot_identity(token)
+    await gh.app.bot_identity(token)
 
     [lookup] = gh.fake.requests_to("GET", r"/users/.*")
     assert lookup.path == "/users/honk[bot]"
-    assert "authorization" not in lookup.headers  # a public endpoint
+    assert lookup.headers["authorization"] == f"token {token.reveal()}"
     assert (name, email) == (
         "honk[bot]",
         f"{user_id('honk[bot]')}+honk[bot]@users.noreply.127.0.0.1",
     )
+
+
+async def test_honk_bot_email_takes_the_place_of_the_lookup(gh: GitHubSession) -> None:
+    settings = Settings(
+        github_app_id=APP_ID,
+        github_private_key=Secret(gh.key.private_pem),
+        github_api_url=gh.api_url,
+        bot_email="1234+honk[bot]@users.noreply.ghe.example.test",
+    )
+    app = GitHubApp(settings, retry=RetryPolicy(sleep=gh.sleep))
+
+    identity = await app.bot_identity(Secret("ghs_never_used"))
+
+    assert identity == ("honk[bot]", "1234+honk[bot]@users.noreply.ghe.example.test")
+    assert [(r.method, r.path) for r in gh.fake.requests] == [("GET", "/app")]
 
 
 @pytest.mark.parametrize(

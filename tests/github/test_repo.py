@@ -205,14 +205,21 @@ async def test_review_and_its_comments(gh: GitHubSession) -> None:
     ]
 
 
-async def test_reply_posts_only_body_and_in_reply_to(gh: GitHubSession) -> None:
+async def test_reply_names_the_thread_the_head_and_the_file(gh: GitHubSession) -> None:
     number = gh.repo.add_pull(BRANCH)
     thread = gh.repo.add_review_comment(number, "Rename x", "alice", path="app/x.py", line=3)
 
-    reply = await gh.client.reply_to_review_comment(number, thread, "Renamed in abc123.")
+    reply = await gh.client.reply_to_review_comment(
+        number, thread, "Renamed in abc123.", commit_id=SHA, path="app/x.py"
+    )
 
     [post] = gh.fake.requests_to("POST", f"/repos/{REPO}/pulls/{number}/comments")
-    assert post.json == {"body": "Renamed in abc123.", "in_reply_to": thread}
+    assert post.json == {
+        "body": "Renamed in abc123.",
+        "in_reply_to": thread,
+        "commit_id": SHA,  # GitHub's description requires both; GitHub ignores them here
+        "path": "app/x.py",
+    }
     assert gh.fake.requests_to("POST", r".*/replies") == []
     stored = gh.repo.review_comments[reply]
     assert (stored.in_reply_to_id, stored.user, stored.path) == (thread, "honk[bot]", "app/x.py")

@@ -27,6 +27,7 @@ from app.web.dashboard_access import RepoAccess
 from app.web.oauth import OAuthClient
 from app.web.signin import SESSION_COOKIE, SESSION_PURPOSE, SignIn
 from tests.conftest import ManualClock
+from tests.fakes.github.judge import Judge, judge_for, refusal_of
 
 API = "https://api.github.test"
 BASE = "http://honk.test"
@@ -42,12 +43,15 @@ class FakeRepos:
 
     by_token: dict[str, dict[str, bool]] = field(default_factory=dict)  # repo -> can push
     calls: int = 0
+    judge: Judge | None = field(default_factory=judge_for)  # against GitHub's description
 
     def transport(self) -> httpx.ASGITransport:
         return httpx.ASGITransport(app=Starlette(routes=[Route("/user/repos", self._repos)]))
 
     async def _repos(self, request: Request) -> Response:
         self.calls += 1
+        if (refused := await refusal_of(self.judge, request)) is not None:
+            return refused
         token = request.headers.get("authorization", "").removeprefix("Bearer ")
         if token not in self.by_token:
             return JSONResponse({"message": "Bad credentials"}, status_code=401)

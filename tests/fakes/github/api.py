@@ -3,9 +3,11 @@
 `FakeGitHub` holds the app, installations and repositories (see `state`), answers
 with GitHub's published example bodies patched with that state (`bodies`), checks
 authentication like GitHub (the app's RS256 JWT for `/app...`, minted installation tokens for
-the rest, 401 otherwise), records every request, and fails on demand (`fail_next`,
-`rate_limit_next`). `serve_fake_github` serves it with uvicorn, optionally under a path prefix
-like GitHub Enterprise's `/api/v3`.
+the rest, 401 otherwise), records every request, has each judged against GitHub's own API
+description (`judge`: refused as GitHub would, and the test fails), and fails on demand
+(`fail_next`, `rate_limit_next`). `serve_fake_github` serves it with uvicorn, optionally under
+a path prefix like GitHub Enterprise's `/api/v3`; with `web_url`/`api_url` its answers name an
+Enterprise server's addresses instead of github.com's.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from starlette.routing import BaseRoute, Mount
 
 from tests.fakes.github import bodies
 from tests.fakes.github.call import Call, Endpoint, Handler, Problem
+from tests.fakes.github.judge import Judge, judge_for, seen_by_judge
 from tests.fakes.github.routes import routes
 from tests.fakes.github.state import FakeRepo
 from tests.fakes.loopback import serve_on_loopback
@@ -109,6 +112,10 @@ class FakeGitHub:
     users: Callable[[str], str | None] | None = None  # a user token's login (the fake OAuth's)
     manifest_codes: dict[str, Any] = field(default_factory=dict)  # code -> manifest (/setup)
     apps_created: list[dict[str, Any]] = field(default_factory=list)  # conversion answers
+    judge: Judge | None = field(default_factory=judge_for)  # None: unjudged (benchmarks only)
+    web_url: str = bodies.WEB  # GitHub Enterprise: https://HOST
+    private_mode: bool = False  # True: no anonymous request (GitHub Enterprise's private mode)
+    api_url: str = bodies.API  # GitHub Enterprise: https://HOST/api/v3
 
     @property
     def bot_login(self) -> str:
@@ -125,7 +132,7 @@ class FakeGitHub:
     ) -> FakeRepo:
         """A repository of installation `installation_id` (created with the owner as account)."""
         self.installations.setdefault(installation_id, full_name.split("/", 1)[0])
-        url = clone_url or f"https://github.com/{full_name}.git"
+        url = clone_url or f"{self.web_url}/{full_name}.git"
         repo = FakeRepo(
             next(self.ids), full_name, installation_id, default_branch, url, private, self.ids
         )
@@ -191,6 +198,7 @@ class FakeGitHub:
                     raise late
             except Problem as problem:
                 return JSONResponse(problem.body, problem.status, headers=problem.headers)
+            response = self._rehosted(response)
             if request.method == "GET":  # like GitHub: a client with an HTTP cache would keep it
                 response.headers["cache-control"] = "private, max-age=60, s-maxage=60"
                 response.headers["etag"] = f'W/"{hashlib.sha256(response.body).hexdigest()}"'
@@ -210,10 +218,24 @@ class FakeGitHub:
         self.requests.append(RecordedRequest(request.method, path, query, payload, headers))
         if payload is ValueError:
             raise Problem(400, bodies.error_body(400, "Problems parsing JSON"))
+        seen = seen_by_judge(request, raw, request.app.state.prefix)
+        if self.judge is not None and (refusal := self.judge.check(seen)) is not None:
+            raise Problem(refusal.status, bodies.error_body(refusal.status, refusal.message))
         token = self._authenticate(request.headers.get("authorization", ""), auth)
         if (early := self._failure(request.method, path, after=False)) is not None:
             raise early
         return Call(self, request, payload, token)
+
+    def _rehosted(self, response: Response) -> Response:
+        """The answer with github.com's addresses replaced by this (Enterprise) server's."""
+        if (self.web_url, self.api_url) == (bodies.WEB, bodies.API):
+            return response
+
+        def here(text: str) -> str:
+            return text.replace(bodies.API, self.api_url).replace(bodies.WEB, self.web_url)
+
+        headers = {k: here(v) for k, v in response.headers.items() if k != "content-length"}
+        return Response(here(bytes(response.body).decode()), response.status_code, headers=headers)
 
     def _failure(self, method: str, path: str, *, after: bool) -> Problem | None:
         for failure in self.failures:
@@ -225,6 +247,8 @@ class FakeGitHub:
     def _authenticate(self, header: str, auth: str) -> MintedToken | None:
         scheme, _, credential = header.partition(" ")
         if auth == "public" and not header:
+            if self.private_mode:  # an Enterprise server in private mode
+                raise Problem(401, bodies.error_body(401, "Requires authentication"))
             return None
         if auth == "jwt":
             if scheme.lower() != "bearer" or not self._valid_jwt(credential):

@@ -3,7 +3,8 @@
 Like GitHub: `POST /login/oauth/access_token` takes a form, answers JSON with
 `Accept: application/json` (form-encoded otherwise), and reports refusals as 200 with an
 `error` field; user tokens expire (`expires_in` 8 h) and come with a single-use refresh token.
-`GET /user` (also under `/api/v3`) answers for a valid, unexpired user token, else 401.
+`GET /user` (also under `/api/v3`) answers for a valid, unexpired user token, else 401; it is
+judged against GitHub's API description like every request to the fake GitHub.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
+
+from tests.fakes.github.judge import Judge, judge_for, refusal_of
 
 ACCESS_SECONDS = 28800
 REFRESH_SECONDS = 15897600
@@ -42,6 +45,7 @@ class FakeGitHubOAuth:
     access: dict[str, tuple[FakePerson, float]] = field(default_factory=dict)
     refresh: dict[str, FakePerson] = field(default_factory=dict)
     token_posts: list[dict[str, str]] = field(default_factory=list)
+    judge: Judge | None = field(default_factory=judge_for)  # GET /user against the description
 
     def code_for(self, person: FakePerson) -> str:
         """A code as GitHub sends it to the callback once `person` authorized the App."""
@@ -104,6 +108,9 @@ class FakeGitHubOAuth:
         }
 
     async def _user(self, request: Request) -> Response:
+        prefix = "/api/v3" if request.url.path.startswith("/api/v3/") else ""
+        if (refused := await refusal_of(self.judge, request, prefix)) is not None:
+            return refused
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         known = self.access.get(token) if scheme.lower() in ("bearer", "token") else None
         if known is None or known[1] <= self.clock():
