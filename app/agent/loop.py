@@ -274,7 +274,6 @@ class Agent:
         reason = "the model ended its turn" if status == "submitted" else str(exc)
         result = self.snapshot(status, reason)
         self._record_end(status, reason, result.summary)
-        metrics.agent_run_ended(status, self.turns)
         return result
 
     def _record_end(self, status: str, reason: str, summary: str) -> None:

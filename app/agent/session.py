@@ -17,6 +17,7 @@ from app.agent.loop import Agent
 from app.agent.outcome import AgentResult
 from app.agent.prompts import CONFIRMED, review_prompt, test_failure_prompt
 from app.core.verdict import RepoTests
+from app.metrics import instruments as metrics
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,14 @@ class SessionResult:
 
 
 async def run_session(agent: Agent, *, system: str, task: str, checks: Checks) -> SessionResult:
-    """Run `task`, review the diff, and hand failing tests back until they pass or rounds end."""
+    """Run `task`, review the diff, and hand failing tests back until they pass or rounds end;
+    the run's metric is observed once, with how the whole session ended."""
+    session = await _session(agent, system=system, task=task, checks=checks)
+    metrics.agent_run_ended(session.agent.status, session.agent.turns)
+    return session
+
+
+async def _session(agent: Agent, *, system: str, task: str, checks: Checks) -> SessionResult:
     result = await agent.run(system=system, task=task)
     if result.status != "submitted":
         return SessionResult(result, None)

@@ -32,7 +32,7 @@ async def test_a_job_moves_the_counters(world: World) -> None:
     assert moved("honk_job_duration_seconds_count", kind="fix_issue") == 1
     assert moved("honk_time_to_acknowledge_seconds_count") == 1
     assert moved("honk_agent_turns_total") == 4  # the script's four replies (one: the review)
-    assert moved("honk_agent_run_turns_count", status="submitted") == 2  # run, then review
+    assert moved("honk_agent_run_turns_count", status="submitted") == 1  # once per session
     assert moved("honk_model_api_calls_total", status="200") == 4
     assert moved("honk_model_tokens_total", kind="input") == 400  # 100 a reply in the script
     assert moved("honk_model_tokens_total", kind="output") == 80
