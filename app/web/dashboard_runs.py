@@ -98,6 +98,9 @@ def timeline(job: Job) -> list[tuple[str, float]]:
     return [(name, at) for name, at in moments if at is not None]
 
 
+FOLLOW_UPS = {"review": "its own diff, to review", "tests": "the failing tests, handed back"}
+
+
 @dataclass(frozen=True)
 class Step:
     """One rendered piece of the transcript."""
@@ -192,6 +195,20 @@ def _steps(record: dict[str, Any]) -> list[Step]:
     if kind == "end":
         title = f"ended: {record.get('status')}"
         return [Step(seq, "end", title=title, body=str(record.get("reason", "")))]
+    return _check_steps(record, kind, seq)
+
+
+def _check_steps(record: dict[str, Any], kind: Any, seq: int) -> list[Step]:
+    """The test-driven loop's records: Honk's own test runs, the review, a turn handed back."""
+    if kind == "tests" and "command" in record:
+        title = f"Honk ran {record.get('command')}: {record.get('verdict')}"
+        output, failed = str(record.get("output", "")), not record.get("passed")
+        return [Step(seq, "command", title=title, output=output, is_error=failed)]
+    if kind in ("tests", "review") and "skipped" in record:
+        return [Step(seq, "note", body=f"{kind} round skipped: {record['skipped']}")]
+    if kind == "follow_up":
+        about = FOLLOW_UPS.get(str(record.get("about")), "a follow-up turn")
+        return [Step(seq, "task", title=about, body=str(record.get("text", "")))]
     return []
 
 

@@ -285,3 +285,22 @@ async def test_the_server_serves_the_dashboard(tmp_path: Path) -> None:
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
         page = await client.get("/", headers={"authorization": f"Bearer {DASHBOARD_TOKEN}"})
     assert page.status_code == 200 and "Jobs" in page.text
+
+
+async def test_run_page_shows_the_review_and_the_tests_honk_ran(world: World) -> None:
+    job_id = await world.job("octo/app", 8, state="succeeded")
+    world.transcript(job_id, [
+        {"seq": 1, "type": "task", "task": "fix it"},
+        {"seq": 2, "type": "review", "diff_chars": 40},
+        {"seq": 3, "type": "follow_up", "about": "review", "text": f"<diff>{HOSTILE}</diff>"},
+        {"seq": 4, "type": "tests", "round": 0, "command": "pytest -q", "passed": False,
+         "verdict": "failed (1 failing)", "output": "E assert 1 == 2", "seconds": 0.1},
+        {"seq": 5, "type": "follow_up", "about": "tests", "text": "Honk ran the tests"},
+        {"seq": 6, "type": "tests", "skipped": "no further fix round: turn budget used"},
+    ])  # fmt: skip
+    async with world.client(MONA) as client:
+        page = (await client.get(f"/runs/{job_id}")).text
+    assert "given to the agent: its own diff, to review" in page and HOSTILE not in page
+    assert "<code>$ Honk ran pytest -q: failed (1 failing)</code> (error)" in page
+    assert "given to the agent: the failing tests, handed back" in page
+    assert "tests round skipped: no further fix round: turn budget used" in page
