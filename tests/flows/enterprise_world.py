@@ -16,18 +16,11 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 import respx
 
 from app.core.config import Settings
-from app.flows.services import Services
-from app.github.client import GitHubApp, RetryPolicy
-from app.store.engine import Store
-from app.store.queue import Queue
-from app.web.server import create_app
-from app.worker import Worker
-from tests.fakes.anthropic_api import BASE_URL, ScriptedMessagesAPI
+from tests.fakes.anthropic_api import BASE_URL
 from tests.fakes.git_remote import SmartHTTPRemote, make_remote
 from tests.fakes.github import description
 from tests.fakes.github.api import FakeGitHub, generate_app_key, serve_fake_github
@@ -46,6 +39,7 @@ from tests.flows.world import (
     TOKEN,
     GitRefs,
     World,
+    world_on,
 )
 
 WEB = f"https://{HOST}"
@@ -120,26 +114,3 @@ def proxied(front: EnterpriseFront, ca_file: Path) -> dict[str, str]:
     proxy = {"https_proxy": front.proxy_url, "HTTPS_PROXY": front.proxy_url}
     trust = {"SSL_CERT_FILE": str(ca_file), "GIT_SSL_CAINFO": str(ca_file)}
     return {**proxy, **trust, "no_proxy": "127.0.0.1,localhost", "NO_PROXY": "127.0.0.1,localhost"}
-
-
-@asynccontextmanager
-async def world_on(
-    settings: Settings,
-    fake: FakeGitHub,
-    bare: Path,
-    router: respx.Router,
-    remote: SmartHTTPRemote,
-) -> AsyncIterator[World]:
-    store = await Store.open(settings.database_url)
-    queue = Queue(store, max_attempts=settings.max_attempts, backoff_base=0)
-    github = GitHubApp(settings, retry=RetryPolicy(sleep=_no_sleep))
-    worker = Worker(queue, settings, services=Services(settings, queue, github=github))
-    transport = httpx.ASGITransport(app=create_app(settings, store=store))
-    async with httpx.AsyncClient(transport=transport, base_url="http://honk.test") as http:
-        model = ScriptedMessagesAPI(router)
-        yield World(fake, fake.repos[REPO], bare, model, settings, queue, http, worker, remote)
-    await store.close()
-
-
-async def _no_sleep(seconds: float) -> None:
-    return None

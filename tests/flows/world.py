@@ -164,15 +164,28 @@ async def open_world(tmp: Path, router: respx.Router) -> AsyncIterator[World]:
         repo.refs = GitRefs(bare)
         repo.set_file(".github/honk.yml", f"test: {json.dumps(TEST_COMMAND)}\n")
         settings = world_settings(tmp, url, key.private_pem)
-        store = await Store.open(settings.database_url)
-        queue = Queue(store, max_attempts=settings.max_attempts, backoff_base=0)
-        github = GitHubApp(settings, retry=RetryPolicy(sleep=_no_sleep))
-        worker = Worker(queue, settings, services=Services(settings, queue, github=github))
-        transport = httpx.ASGITransport(app=create_app(settings, store=store))
-        async with httpx.AsyncClient(transport=transport, base_url="http://honk.test") as http:
-            model = ScriptedMessagesAPI(router)
-            yield World(fake, repo, bare, model, settings, queue, http, worker, remote)
-        await store.close()
+        async with world_on(settings, fake, bare, router, remote) as world:
+            yield world
+
+
+@asynccontextmanager
+async def world_on(
+    settings: Settings,
+    fake: FakeGitHub,
+    bare: Path,
+    router: respx.Router,
+    remote: SmartHTTPRemote,
+) -> AsyncIterator[World]:
+    """Honk on `settings` (store, queue, worker, web app) around a fake GitHub already served."""
+    store = await Store.open(settings.database_url)
+    queue = Queue(store, max_attempts=settings.max_attempts, backoff_base=0)
+    github = GitHubApp(settings, retry=RetryPolicy(sleep=_no_sleep))
+    worker = Worker(queue, settings, services=Services(settings, queue, github=github))
+    transport = httpx.ASGITransport(app=create_app(settings, store=store))
+    async with httpx.AsyncClient(transport=transport, base_url="http://honk.test") as http:
+        model = ScriptedMessagesAPI(router)
+        yield World(fake, fake.repos[REPO], bare, model, settings, queue, http, worker, remote)
+    await store.close()
 
 
 def world_settings(tmp: Path, api_url: str, private_key: str) -> Settings:
