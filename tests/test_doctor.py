@@ -77,11 +77,11 @@ async def test_everything_configured_and_working_exits_0(setup: Setup) -> None:
     ]  # fmt: skip
     assert {name: status for name, (status, _) in found.items()} == dict.fromkeys(found, "ok")
     assert found["github app"][1] == "honk[bot], 1 installation"
-    assert found["database"][1] == "sqlite, migrations at 0007"
+    assert found["database"][1] == "sqlite, migrations at 0008"
     assert found["slack"][1] == "honk in Honk Fake"
     assert [(r["model"], r["max_tokens"]) for r in setup.model.requests] == [(MODEL, 1)]
     assert exit_status(checks) == 0
-    assert checks[1].line == "database: ok (sqlite, migrations at 0007)"
+    assert checks[1].line == "database: ok (sqlite, migrations at 0008)"
 
 
 def wrong_key(s: Setup) -> None:

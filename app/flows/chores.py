@@ -11,7 +11,7 @@ from app.core import messages, progress
 from app.core.commands import JobKind
 from app.core.errors import HonkError
 from app.flows.job import allowed_commands
-from app.flows.report import Reporter, react
+from app.flows.report import Reporter, comment_of, progress_comment_id, react
 from app.flows.retention import periodic_sweep
 from app.flows.services import Services
 from app.metrics import instruments as metrics
@@ -55,8 +55,9 @@ async def acknowledge_waiting(services: Services, job: Job) -> None:
             comment_id = allowed[-1].comment_id
             await react(repo, "comment" if comment_id else "issue", comment_id or command.number)
             reporter = Reporter(
-                repo, number=command.number, job_id=job.id, public_url=services.settings.public_url
-            )
+                repo, number=command.number, job_id=job.id, public_url=services.settings.public_url,
+                comment=comment_of(services.queue, job, may_exist=job.attempts > 0),
+            )  # fmt: skip
             await reporter.step("queued")
             metrics.acknowledged((job.acknowledged_at or job.created_at) - job.created_at)
     except HonkError as exc:  # best effort: the job acknowledges itself when it starts
@@ -70,10 +71,10 @@ async def report_abandoned(services: Services, job: Job) -> None:
     try:
         if command.number is not None and command.installation_id is not None:
             repo = await services.github.repo(command.installation_id, command.repo)
-            found = await repo.find_own_comment(command.number, "progress", job=str(job.id))
+            found = await progress_comment_id(repo, job)
             if found is not None:
                 text = messages.final_failure(job.error or "the job was abandoned", job_id=job.id)
-                await repo.edit_comment(found[0], progress.last_word(job.id, text))
+                await repo.edit_comment(found, progress.last_word(job.id, text))
     except HonkError as exc:  # best effort: the job itself is already recorded as failed
         log.warning("could not report an abandoned job", extra={"job": job.id, "error": str(exc)})
     await services.queue.mark_reported(job.id)

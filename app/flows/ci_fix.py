@@ -23,7 +23,7 @@ from app.flows.context import JobContext
 from app.flows.continuation import memory_of
 from app.flows.finish import finish, refresh_pull
 from app.flows.fix_issue import NO_CHANGE
-from app.flows.job import JobRun, Result, co_author, run_job
+from app.flows.job import JobRun, Result, run_job
 from app.github.client import AnnotationInfo, CheckRunInfo, RepoClient
 from app.store.pulls import PullRecord
 
@@ -80,7 +80,7 @@ async def ci_fix(run: JobRun) -> Result:
             kind="ci_fix",
             memory=await memory_of(run, pull.head_ref),
         ),
-        author=co_author(record.requester, record.requester_id),
+        author=run.co_author(record.requester, record.requester_id),
     )
     work = await run.work(config, plan)
     if work.sha is None:

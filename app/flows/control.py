@@ -14,7 +14,7 @@ from app.core import messages, progress
 from app.core.commands import JobKind
 from app.flows.context import JobContext
 from app.flows.job import JobRun, Result, run_job
-from app.flows.report import react
+from app.flows.report import progress_comment_id, react
 
 AGENT_KINDS: tuple[JobKind, ...] = ("fix_issue", "fix_pr", "address_review", "ci_fix")
 
@@ -46,10 +46,10 @@ async def finalise_waiting(run: JobRun, job_id: int) -> None:
     job = await run.services.queue.get(job_id)
     if job is None or job.state != "cancelled" or job.attempts == 0:
         return
-    found = await run.repo.find_own_comment(run.number, "progress", job=str(job_id))
+    found = await progress_comment_id(run.repo, job)
     if found is not None:
         text = messages.cancelled(run.command.sender, job_id=job_id)
-        await run.repo.edit_comment(found[0], progress.last_word(job_id, text))
+        await run.repo.edit_comment(found, progress.last_word(job_id, text))
 
 
 async def _retry(run: JobRun) -> Result:

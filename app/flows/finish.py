@@ -70,7 +70,7 @@ async def finish(run: JobRun, pull: PullInfo, work: WorkResult, *, updated: bool
     """The job's last word on `pull`: done with the verdict, or (raised) unfinished."""
     if work.unfinished:
         await end_unfinished(run, pull, work, updated=updated)
-    await run.reporter.step("pr_opened", pr_url=pull.html_url)
+    await run.reporter.step("pr_opened", pr_url=pull.html_url, shown=False)  # the last word says it
     label = f"{run.command.repo}#{pull.number}"
     ending = Ending("done", pr_url=pull.html_url, pr_label=label, updated=updated, work=work)
     text = messages.final_success(

@@ -9,7 +9,7 @@ the task says so (app/flows/continuation.py).
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass
 
 from app.agent.prompts import task_prompt
 from app.core import messages
@@ -20,9 +20,9 @@ from app.core.repo_config import RepoConfig
 from app.flows.context import JobContext
 from app.flows.continuation import memory_of
 from app.flows.finish import failing, finish, note_for, refresh_pull, verdict_of
-from app.flows.job import JobRun, Result, co_author, run_job
+from app.flows.job import JobRun, Result, run_job
 from app.flows.work import WorkPlan, WorkResult
-from app.github.client import IssueInfo, PullInfo, RepoInfo
+from app.github.client import PullInfo, RepoInfo
 from app.store.pulls import PullRecord
 
 NO_CHANGE = "the agent finished without changing any file, so there is nothing to push"
@@ -62,7 +62,7 @@ async def fix_issue(run: JobRun) -> Result:
             kind="issue",
             memory=memory,
         ),
-        co_author=co_author(run.command.sender, run.command.sender_id),
+        co_author=run.co_author(run.command.sender, run.command.sender_id),
     )
     work = await run.work(config, plan)
     if work.sha is None:
@@ -72,19 +72,30 @@ async def fix_issue(run: JobRun) -> Result:
     return await finish(run, pull, work, updated=existing is not None)
 
 
-async def as_requested(run: JobRun) -> IssueInfo:
+@dataclass(frozen=True)
+class Requested:
+    """The issue as the job works on it: its number, title and body."""
+
+    number: int
+    title: str
+    body: str
+
+
+async def as_requested(run: JobRun) -> Requested:
     """The issue with the title and body its trigger carried (a later edit is not followed);
     a job queued by an older Honk carries none, so GitHub's current text is read then."""
-    issue = await run.repo.issue(run.number)
     title, body = run.command.title, run.command.body
-    return issue if title is None else replace(issue, title=title, body=body or "")
+    if title is not None:
+        return Requested(run.number, title, body or "")
+    issue = await run.repo.issue(run.number)
+    return Requested(issue.number, issue.title, issue.body)
 
 
 async def publish(
     run: JobRun,
     config: RepoConfig,
     info: RepoInfo,
-    issue: IssueInfo,
+    issue: Requested,
     existing: PullInfo | None,
     work: WorkResult,
     branch: str,
@@ -108,10 +119,11 @@ async def publish(
         head=branch,
         base=info.default_branch,
         draft=config.draft or work.unfinished,
+        looked=True,  # no open PR from the branch when the job began (`existing`)
     )
 
 
-async def remember(run: JobRun, pull: PullInfo, issue: IssueInfo, branch: str) -> None:
+async def remember(run: JobRun, pull: PullInfo, issue: Requested, branch: str) -> None:
     """The PR ↔ issue link and the task, for the reviews and CI fixes that follow."""
     command = run.command
     task = f"{issue.title}\n\n{issue.body or ''}\n\n{run.notes()}".strip()

@@ -18,7 +18,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from app.agent.prompts import system_prompt
@@ -27,9 +27,9 @@ from app.core.commands import Command
 from app.core.config import Secret
 from app.core.errors import Cancelled, FlowError, RepoConfigError, Unfinished
 from app.core.repo_config import CONFIG_PATH, RepoConfig, parse_repo_config
-from app.flows.agent_run import INSTRUCTION_FILES
+from app.flows.agent_run import INSTRUCTION_FILES, MAX_INSTRUCTION_CHARS
 from app.flows.context import JobContext
-from app.flows.report import Ending, Reporter
+from app.flows.report import Ending, Reporter, comment_of
 from app.flows.services import Services
 from app.flows.slack_report import SlackReport, slack_origin, slack_report, still_linked
 from app.flows.work import Stop, WorkPlan, WorkResult, do_work, limits_for
@@ -50,6 +50,7 @@ class JobRun:
     repo: RepoClient
     reporter: Reporter
     commands: tuple[Command, ...]  # the job's requests whose senders may ask (oldest first)
+    files: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def command(self) -> Command:
@@ -64,25 +65,34 @@ class JobRun:
 
     async def config(self) -> RepoConfig:
         """`.github/honk.yml` from the default branch (RepoConfigError when invalid)."""
-        info = await self.repo.repository()
-        text = await self.repo.file_text(CONFIG_PATH, ref=info.default_branch)
+        text = (await self.branch_files())[CONFIG_PATH]
         return parse_repo_config(text, self.services.settings)
 
+    async def branch_files(self) -> dict[str, str | None]:
+        """`.github/honk.yml` and the instruction files of the default branch (None: absent),
+        read in one request, once per job."""
+        if not self.files:
+            paths = (CONFIG_PATH, *INSTRUCTION_FILES)
+            self.files.update(await self.repo.default_branch_files(paths))
+        return self.files
+
     async def token(self) -> Secret:
-        """An installation token for git, scoped to this one repository."""
+        """An installation token for git, scoped to this one repository (the one this job's
+        API calls use, when it lasts the job)."""
         return await self.services.github.installation_token(
             self.command.installation_id or 0, self.command.repo
         )
 
     async def system_prompt(self, info: RepoInfo, config: RepoConfig, extra: str = "") -> str:
-        """The system prompt with the repository's instruction files (default branch), its
-        test command and fix rounds, and the job's budgets (what earlier attempts spent
-        counted)."""
-        files = {}
-        for name in INSTRUCTION_FILES:
-            text = await self.repo.file_text(name, ref=info.default_branch)
-            if text:
-                files[name] = text
+        """The system prompt with the repository's instruction files (default branch, each
+        cut to MAX_INSTRUCTION_CHARS), its test command and fix rounds, and the job's budgets
+        (what earlier attempts spent counted)."""
+        found = await self.branch_files()
+        files = {
+            name: text[:MAX_INSTRUCTION_CHARS]
+            for name in INSTRUCTION_FILES
+            if (text := found.get(name))
+        }
         return system_prompt(
             repo_name=info.full_name, instructions=files, extra=extra, test_command=config.test,
             fix_rounds=config.test_fix_rounds,
@@ -102,7 +112,7 @@ class JobRun:
             force_push=False,  # someone else's commits may be on it: never rewrite them
             system=system,
             task=task,
-            co_author=author or co_author(self.command.sender, self.command.sender_id),
+            co_author=author or self.co_author(self.command.sender, self.command.sender_id),
         )
 
     async def work(self, config: RepoConfig, plan: WorkPlan) -> WorkResult:
@@ -111,15 +121,20 @@ class JobRun:
         stop = Stop(self.ctx.cancel, self.ctx.cancel_requested)
         return await do_work(self.services, self.ctx.job, config, plan, self.reporter, stop)
 
+    def co_author(self, login: str, user_id: int | None) -> str:
+        """`co_author` on the GitHub this Honk talks to."""
+        return co_author(login, user_id, self.services.github.noreply_host)
+
     def notes(self) -> str:
         """Every request coalesced into this job, in order (none is dropped)."""
         return "\n\n".join(c.notes for c in self.commands if c.notes.strip())
 
 
-def co_author(login: str, user_id: int | None) -> str:
-    """A person as a `Co-authored-by:` identity (GitHub's noreply address)."""
+def co_author(login: str, user_id: int | None, host: str) -> str:
+    """A person as a `Co-authored-by:` identity: the noreply address of `host` (github.com,
+    or a GitHub Enterprise server's own host: `noreply_host` of GITHUB_API_URL)."""
     local = f"{user_id}+{login}" if user_id else login
-    return f"{login} <{local}@users.noreply.github.com>"
+    return f"{login} <{local}@users.noreply.{host}>"
 
 
 async def repo_client(ctx: JobContext) -> RepoClient:
@@ -215,8 +230,15 @@ async def _job_run(
     reporter = Reporter(
         repo, number=number, job_id=ctx.job.id, listener=slack,
         public_url=ctx.settings.public_url,
+        comment=comment_of(ctx.services.queue, ctx.job, may_exist=_earlier_word(ctx)),
     )  # fmt: skip
     return JobRun(ctx, ctx.services, repo, reporter, commands)
+
+
+def _earlier_word(ctx: JobContext) -> bool:
+    """Whether the job may have said something before this attempt: an earlier attempt ran,
+    or the job was acknowledged while it waited."""
+    return ctx.job.attempts > 1 or ctx.job.acknowledged_at is not None
 
 
 async def _skipped(ctx: JobContext, repo: RepoClient, refused: list[str]) -> Result:

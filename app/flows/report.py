@@ -15,15 +15,17 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Literal, Protocol
 
 from app.agent.loop import TurnInfo
-from app.core.errors import GitHubError
+from app.core.errors import GitHubError, HonkError
 from app.core.progress import Progress, Step, last_word, progress_comment
 from app.flows.checkpoint import WorkResult
 from app.github.client import RepoClient
+from app.store.jobs import Job
+from app.store.queue import Queue
 
 log = logging.getLogger("honk.report")
 TURN_EDIT_SECONDS = 10.0  # at most one edit per this many seconds for per-turn figures
@@ -76,6 +78,7 @@ class Reporter:
         clock: Callable[[], float] = time.monotonic,
         listener: JobListener | None = None,
         public_url: str | None = None,
+        comment: ProgressComment | None = None,
     ) -> None:
         self.repo = repo
         self.number = number
@@ -84,7 +87,8 @@ class Reporter:
         self.started = clock()
         self.progress = Progress(job_id=job_id, public_url=public_url)  # links the run page
         self._last_edit = 0.0
-        self._comment_id: int | None = None
+        self.comment = comment or ProgressComment()
+        self._comment_id = self.comment.known_id
         self.listener = listener
 
     async def acknowledge(self, comment_id: int | None) -> None:
@@ -93,9 +97,12 @@ class Reporter:
             await react(self.repo, "comment" if comment_id else "issue", comment_id or self.number)
         await self.step("working")
 
-    async def step(self, step: Step, *, pr_url: str | None = None) -> None:
+    async def step(self, step: Step, *, pr_url: str | None = None, shown: bool = True) -> None:
+        """The checklist at `step`; `shown` False: kept for the last word, which follows at
+        once, so no edit is spent on it."""
         self.progress = replace(self.progress, step=step, pr_url=pr_url or self.progress.pr_url)
-        await self._edit(progress_comment(self._timed()))
+        if shown:
+            await self._edit(progress_comment(self._timed()))
         if self.listener is not None and step in _PHASES:
             await self.listener.phase(_PHASES[step])
 
@@ -150,11 +157,68 @@ class Reporter:
             return
         self._last_edit = self.clock()
         try:
-            if self._comment_id is None:
+            if self._comment_id is not None:
+                await self._edit_known(self._comment_id, body)
+            elif self.comment.may_exist:  # an earlier attempt may have made it: find it
                 self._comment_id = await self.repo.upsert_comment(
                     self.number, "progress", body, job=str(self.job_id)
                 )
+                await self.comment.remember(self._comment_id)
             else:
-                await self.repo.edit_comment(self._comment_id, body)
+                await self._create(body)
         except GitHubError as exc:
             log.warning("progress edit failed", extra={"job": self.job_id, "error": str(exc)})
+
+    async def _edit_known(self, comment_id: int, body: str) -> None:
+        """Edit the comment by its id; one deleted meanwhile is made again."""
+        try:
+            await self.repo.edit_comment(comment_id, body)
+        except GitHubError as exc:
+            if exc.status != 404:
+                raise
+            self._comment_id = None
+            await self._create(body)
+
+    async def _create(self, body: str) -> None:
+        assert self.number is not None
+        self._comment_id = await self.repo.create_comment(self.number, body)
+        await self.comment.remember(self._comment_id)
+
+
+async def _nowhere(comment_id: int) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class ProgressComment:
+    """What a job knows of its progress comment: its id (`known_id`), else whether an earlier
+    attempt or the waiting acknowledgement may have made it (`may_exist`: look for it by its
+    marker before making one); `remember` keeps the id once it is made or found."""
+
+    known_id: int | None = None
+    may_exist: bool = True
+    remember: Callable[[int], Awaitable[None]] = _nowhere
+
+
+def comment_of(queue: Queue, job: Job, *, may_exist: bool) -> ProgressComment:
+    """The job's progress comment as its row knows it (`may_exist`: made by an earlier attempt
+    or while it waited, its id maybe not kept); a found or made comment's id is kept on the
+    row, best effort."""
+
+    async def remember(comment_id: int) -> None:
+        if comment_id == job.progress_comment_id:
+            return
+        try:
+            await queue.set_progress_comment(job.id, comment_id)
+        except HonkError as exc:  # the next attempt looks for it by its marker
+            log.warning("comment id not kept", extra={"job": job.id, "error": str(exc)})
+
+    return ProgressComment(job.progress_comment_id, may_exist, remember)
+
+
+async def progress_comment_id(repo: RepoClient, job: Job) -> int | None:
+    """The id of a job's progress comment: kept on its row, else found by its marker."""
+    if job.progress_comment_id is not None or job.command.number is None:
+        return job.progress_comment_id
+    found = await repo.find_own_comment(job.command.number, "progress", job=str(job.id))
+    return None if found is None else found[0]

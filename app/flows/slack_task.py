@@ -33,7 +33,7 @@ from app.flows.continuation import memory_of
 from app.flows.finish import failing, finish, note_for, refresh_pull, verdict_of
 from app.flows.fix_issue import NO_CHANGE
 from app.flows.fix_pr import branch_refusal
-from app.flows.job import JobRun, Result, co_author, run_job
+from app.flows.job import JobRun, Result, run_job
 from app.flows.slack_report import SlackReport
 from app.flows.work import WorkPlan, WorkResult
 from app.github.client import PullInfo, RepoInfo
@@ -133,7 +133,7 @@ async def new_task(run: JobRun, config: RepoConfig, info: RepoInfo, system: str)
         force_push=existing is None,
         system=system,
         task=slack_task_prompt(request=run.notes()),
-        co_author=co_author(command.sender, command.sender_id),
+        co_author=run.co_author(command.sender, command.sender_id),
     )
     work = await run.work(config, plan)
     if work.sha is None:
@@ -157,6 +157,7 @@ async def publish(
         head=branch,
         base=info.default_branch,
         draft=True,
+        looked=True,  # no open PR from the branch when the job began (`existing`)
     )
 
 

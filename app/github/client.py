@@ -14,11 +14,13 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from functools import partial
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from githubkit import AppAuthStrategy, GitHub, TokenAuthStrategy
+from githubkit import AppAuthStrategy, GitHub, Response, TokenAuthStrategy
 from githubkit.cache import BaseCacheStrategy, MemCacheStrategy
+from githubkit_schemas.latest.models import InstallationToken
 
 from app.core.config import Secret, Settings
 from app.core.errors import ConfigError, GitHubError
@@ -38,6 +40,7 @@ from app.github.results import (
     ReviewInfo,
     given,
 )
+from app.github.tokens import GIT_TOKEN_SECONDS, InstallationTokens, SharedTokenAuth
 
 __all__ = [
     "AnnotationInfo",
@@ -86,6 +89,7 @@ class GitHubApp:
         )
         self._calls = GitHubCalls(retry)
         self._permissions = PermissionCache(clock=clock)
+        self._tokens = InstallationTokens()
         self._bot_login = settings.bot_login
         self._bot_email = settings.bot_email
         self._identity: tuple[str, str] | None = None
@@ -93,6 +97,11 @@ class GitHubApp:
 
     def __repr__(self) -> str:
         return f"GitHubApp(app_id={self._auth.app_id}, api={self._github.config.base_url})"
+
+    @property
+    def noreply_host(self) -> str:
+        """The host of people's noreply addresses: github.com, or the Enterprise server's."""
+        return self._noreply_host
 
     async def bot_login(self) -> str:
         """`<slug>[bot]`, the login of Honk's comments (GET /app once, or HONK_BOT_LOGIN)."""
@@ -141,11 +150,13 @@ class GitHubApp:
         return f"{user.id}+{login}@users.noreply.{self._noreply_host}"
 
     async def repo(self, installation_id: int, full_name: str) -> RepoClient:
-        """A client for `owner/name` whose installation token is scoped to that repository."""
+        """A client for `owner/name` whose installation token is scoped to that repository
+        (the one git gets too: minted once, kept while it lasts)."""
         owner, _, name = full_name.partition("/")
         if not owner or not name or "/" in name:
             raise ValueError(f"repository must be owner/name, got {full_name!r}")
-        auth = self._auth.as_installation(installation_id, repositories=[name])
+        key = (installation_id, name)
+        auth = SharedTokenAuth(self._tokens, key, partial(self._mint, installation_id, name))
         github = self._github.with_auth(auth)
         return RepoClient(github, self._calls, full_name, await self.bot_login(), self._permissions)
 
@@ -167,19 +178,39 @@ class GitHubApp:
         """Calls made as a person, with their own user token (never an installation token)."""
         return UserClient.with_token(self._github, self._calls, token)
 
-    async def installation_token(self, installation_id: int, repo_name: str) -> Secret:
-        """A fresh installation token for git, scoped to the one repository (name or owner/name)."""
+    async def installation_token(
+        self, installation_id: int, repo_name: str, *, lasting: float = GIT_TOKEN_SECONDS
+    ) -> Secret:
+        """An installation token for git, scoped to the one repository (name or owner/name),
+        valid `lasting` seconds more: the one the repository's client uses when it lasts
+        that long, else a fresh one (which the client then uses too)."""
         name = repo_name.rsplit("/", 1)[-1]
         path = f"/app/installations/{installation_id}/access_tokens"
-        token = await self._calls.parsed(
-            "POST",
-            path,
-            lambda: self._github.rest.apps.async_create_installation_access_token(
-                installation_id, repositories=[name]
-            ),
-            repeatable=True,  # a second token does no harm
+
+        async def mint() -> tuple[str, str]:
+            token = await self._calls.parsed(
+                "POST",
+                path,
+                partial(self._mint_request, installation_id, name),
+                repeatable=True,  # a second token does no harm
+            )
+            return token.token, token.expires_at
+
+        key = (installation_id, name)
+        return Secret(await self._tokens.get(key, mint, lasting=lasting))
+
+    async def _mint(self, installation_id: int, name: str) -> tuple[str, str]:
+        """A new token inside a repository client's request (its failure is that request's,
+        as with githubkit's own installation auth)."""
+        token = (await self._mint_request(installation_id, name)).parsed_data
+        return token.token, token.expires_at
+
+    def _mint_request(
+        self, installation_id: int, name: str
+    ) -> Awaitable[Response[InstallationToken, Any]]:
+        return self._github.rest.apps.async_create_installation_access_token(
+            installation_id, repositories=[name]
         )
-        return Secret(token.token)
 
 
 def versioned(api_version: str) -> Callable[[httpx.Request], Awaitable[None]]:

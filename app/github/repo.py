@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import time
 from collections.abc import Callable
 from typing import Any
 
 from githubkit import GitHub
 from githubkit.utils import UNSET
-from githubkit_schemas.latest.models import ContentFile
 
 from app.core.errors import GitHubError
 from app.github.calls import GitHubCalls, Refusal
 from app.github.checks import RepoChecks
+from app.github.files import RepoFiles
 from app.github.results import (
     IssueInfo,
     PullInfo,
@@ -26,7 +24,6 @@ from app.github.results import (
 from app.github.reviews import RepoReviews
 
 ROLES = frozenset({"admin", "maintain", "write", "triage", "read"})
-MAX_FILE_BYTES = 1024 * 1024
 
 
 class PermissionCache:
@@ -47,7 +44,7 @@ class PermissionCache:
         self._entries[(repo, login.lower())] = (self.clock() + self.ttl, permission)
 
 
-class RepoClient(RepoReviews, RepoChecks):
+class RepoClient(RepoReviews, RepoChecks, RepoFiles):
     """The calls Honk makes on one repository, as its installation's bot (a scoped token)."""
 
     def __init__(
@@ -60,12 +57,17 @@ class RepoClient(RepoReviews, RepoChecks):
     ) -> None:
         super().__init__(github, calls, full_name, bot_login)
         self._permissions = permissions
+        self._info: RepoInfo | None = None
 
     async def repository(self) -> RepoInfo:
-        repo = await self._calls.parsed(
-            "GET", self._path, lambda: self._rest.repos.async_get(self.owner, self.name)
-        )
-        return repo_info(repo)
+        """The repository (its default branch, clone URL), read once for this client's life:
+        one job."""
+        if self._info is None:
+            repo = await self._calls.parsed(
+                "GET", self._path, lambda: self._rest.repos.async_get(self.owner, self.name)
+            )
+            self._info = repo_info(repo)
+        return self._info
 
     async def permission(self, login: str) -> str:
         """admin | maintain | write | triage | read | none (`role_name` first; cached 60 s)."""
@@ -115,14 +117,16 @@ class RepoClient(RepoReviews, RepoChecks):
         return pull_info(first) if first is not None else None
 
     async def create_pull(
-        self, title: str, body: str, head: str, base: str, draft: bool
+        self, title: str, body: str, head: str, base: str, draft: bool, *, looked: bool = False
     ) -> PullInfo:
         """Open a PR from `head`, or return the open one that already exists (idempotent).
 
+        `looked`: the caller found no open PR from `head` in this job, so it is not looked
+        for again first (GitHub's 422 "already exists" still finds one opened since).
         After a POST that may have been carried out (a 5xx, no answer) the PR is looked for
         before another try. A plan without draft PRs refuses a draft: it is opened ready.
         """
-        if (existing := await self.find_open_pull(head)) is not None:
+        if not looked and (existing := await self.find_open_pull(head)) is not None:
             return existing
         try:
             return await self._post_pull(title, body, head, base, draft)
@@ -193,33 +197,3 @@ class RepoClient(RepoReviews, RepoChecks):
         if answer.status == 404 or "does not exist" in answer.message.lower():
             return False
         raise answer.error("DELETE", path)
-
-    # files
-
-    async def file_text(self, path: str, ref: str | None = None) -> str | None:
-        """The UTF-8 text of `path` at `ref` (default branch when None); None when absent."""
-        api_path = f"{self._path}/contents/{path}"
-        found = await self._calls.parsed_unless(
-            "GET",
-            api_path,
-            lambda: self._rest.repos.async_get_content(
-                self.owner, self.name, path, ref=UNSET if ref is None else ref
-            ),
-            tolerate=(404,),
-        )
-        if isinstance(found, Refusal):
-            return None
-        if not isinstance(found, ContentFile):
-            raise GitHubError(f"GitHub GET {api_path}: not a file")
-        return _decode_file(found, api_path)
-
-
-def _decode_file(file: ContentFile, api_path: str) -> str:
-    if file.size > MAX_FILE_BYTES:
-        raise GitHubError(f"GitHub GET {api_path}: {file.size} bytes, over the 1 MiB limit")
-    if file.encoding != "base64":
-        raise GitHubError(f"GitHub GET {api_path}: unexpected encoding {file.encoding!r}")
-    try:
-        return base64.b64decode(file.content).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError) as exc:
-        raise GitHubError(f"GitHub GET {api_path}: not UTF-8 text ({exc})") from None

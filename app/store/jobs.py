@@ -63,6 +63,7 @@ class Job:
     finished_at: float | None
     acknowledged_at: float | None
     checkpoint: dict[str, Any] | None
+    progress_comment_id: int | None = None  # made by an earlier attempt or while it waited
 
     @property
     def command(self) -> Command:

@@ -245,6 +245,11 @@ class Queue(DeliveryQueue):
         if not await self._write(jobs.c.id == job_id, checkpoint=saved, updated_at=self.clock()):
             raise QueueError(f"no job {job_id}")
 
+    async def set_progress_comment(self, job_id: int, comment_id: int) -> None:
+        """Remember the job's progress comment (QueueError for an unknown job)."""
+        if not await self._write(jobs.c.id == job_id, progress_comment_id=comment_id):
+            raise QueueError(f"no job {job_id}")
+
     async def take_unacknowledged(
         self, kinds: Collection[JobKind], waited: float, limit: int = 10
     ) -> list[Job]:

@@ -75,6 +75,8 @@ jobs = Table(
     # The agent's finished work (JSON: pushed commit, summary, tests), kept so that a retry
     # publishes it instead of running the agent again (revision 0004).
     Column("checkpoint", Text),
+    # The job's progress comment on GitHub, once made (revision 0008): edited by its id.
+    Column("progress_comment_id", BigInteger),
     CheckConstraint(
         "state IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')", name="ck_jobs_state"
     ),

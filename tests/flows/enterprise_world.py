@@ -97,7 +97,8 @@ async def open_enterprise_world(
         serve_fake_github(fake, prefix="/api/v3") as api,
         serve_oauth(oauth) as web,
     ):
-        routes = [("/api/v3/", api.removesuffix("/api/v3")), ("/login/oauth/", web)]
+        root = api.removesuffix("/api/v3")
+        routes = [("/api/v3/", root), ("/api/graphql", root), ("/login/oauth/", web)]
         async with EnterpriseFront(certificates, [*routes, ("/", remote.url_for(""))]) as front:
             for name, value in proxied(front, certificates.ca_file).items():
                 monkeypatch.setenv(name, value)

@@ -17,6 +17,7 @@ from sqlalchemy import update
 from app.core import progress
 from app.core.commands import LIGHT_KINDS
 from app.flows import chores
+from app.github.client import noreply_host
 from app.process import workers_for
 from app.store.tables import jobs
 from app.worker import Worker
@@ -81,7 +82,8 @@ async def test_label_opens_a_pr_with_the_fix(world: World) -> None:
     author = world.git("log", "-1", "--format=%an <%ae>%n%B", branch)
     assert author.startswith("honk[bot] <")
     assert "+honk[bot]@users.noreply." in author.splitlines()[0]
-    assert "Co-authored-by: mona <583231+mona@users.noreply.github.com>" in author
+    host = noreply_host(world.settings.github_api_url)  # the bot's and the person's alike
+    assert f"Co-authored-by: mona <583231+mona@users.noreply.{host}>" in author
     (create,) = world.fake.requests_to("POST", "/repos/octo/widgets/pulls")
     assert create.json["head"] == branch and create.json["base"] == "main"
     assert create.json["draft"] is True
@@ -389,8 +391,8 @@ async def test_pull_request_already_exists_is_reused(world: World) -> None:
         world.bare, {"WIP.md": "an earlier attempt\n"}, "wip", branch=branch,
         author=f"honk[bot] <{honk}>",
     )  # fmt: skip
-    # Hidden from the flow's lookup and from create_pull's own: the POST meets GitHub's 422.
-    existing = world.repo.add_pull(branch, user="honk[bot]", hidden_lookups=2)
+    # Hidden from the flow's lookup (create_pull does not look again): the POST meets GitHub's 422.
+    existing = world.repo.add_pull(branch, user="honk[bot]", hidden_lookups=1)
     script_fix(world)
 
     await world.deliver("issues", labeled(world, issue))
@@ -691,3 +693,7 @@ async def test_a_job_waiting_for_a_worker_is_acknowledged_while_it_waits(
     assert first.state == "succeeded"
     (final,) = world.bot_comments(issue)
     assert "pull request [#" in final
+    # The comment's id was kept with the job when it was made: it is edited, never looked for.
+    assert first.progress_comment_id is not None
+    assert world.repo.comments[first.progress_comment_id].body == final
+    assert world.fake.requests_to("GET", f"/repos/octo/widgets/issues/{issue}/comments") == []

@@ -62,6 +62,12 @@ async def test_an_issue_becomes_a_pr_on_the_enterprise_server(ghe: EnterpriseWor
     assert "github.com" not in said
     author = world.git("log", "-1", "--format=%an <%ae>", f"honk/issue-{issue}")
     assert author == f"honk[bot] <{user_id('honk[bot]')}+honk[bot]@users.noreply.{HOST}>"
+    trailers = world.git(
+        "log", "-1", "--format=%(trailers:key=Co-authored-by,valueonly)", f"honk/issue-{issue}"
+    )
+    assert trailers.endswith(f"+mona@users.noreply.{HOST}>")  # the person, on this server too
+    [files] = world.fake.requests_to("POST", "/graphql")  # at {HOST}/api/graphql
+    assert files.json["variables"]["f0"] == "HEAD:.github/honk.yml"
     [lookup] = world.fake.requests_to("GET", r"/users/.*")  # private mode: not anonymous
     assert lookup.headers["authorization"].startswith("token ")
 

@@ -13,8 +13,10 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 
 from app.core.errors import StoreError
+from app.store.tables import jobs
 from app.worker import Worker
 from tests.fakes.anthropic_api import bash, text_block, usage
 from tests.fakes.github import bodies
@@ -186,11 +188,69 @@ async def test_a_draft_refused_by_the_plan_is_opened_ready(world: World) -> None
     assert (drafted.json["draft"], ready.json["draft"]) == (True, False)
 
 
-async def test_the_progress_comment_is_listed_once_per_job(world: World) -> None:
+async def test_a_first_attempt_makes_its_progress_comment_without_looking_for_it(
+    world: World,
+) -> None:
     issue, _ = await open_pr(world)
 
+    assert world.fake.requests_to("GET", f"/repos/octo/widgets/issues/{issue}/comments") == []
+    (progress, *_) = world.bot_comments(issue)
+    job = await world.queue.get(1)
+    assert job is not None and job.progress_comment_id is not None  # kept with the job
+    assert world.repo.comments[job.progress_comment_id].body == progress
+
+
+async def test_a_retried_attempt_edits_the_comment_by_its_kept_id(world: World) -> None:
+    issue = world.repo.add_issue("add() subtracts", "")
+    world.model.error(500, "api_error", "Internal server error")  # attempt 1 fails
+    script_fix(world)
+    await world.deliver("issues", labeled(world, issue))
+
+    first, second = await world.run_jobs()
+
+    assert (first.state, second.state) == ("queued", "succeeded"), second.error
+    (progress,) = world.bot_comments(issue)  # taken over, not made again
+    assert "Honk opened" in progress or "pull/" in progress
+    assert world.fake.requests_to("GET", f"/repos/octo/widgets/issues/{issue}/comments") == []
+    assert len(world.fake.requests_to("POST", f"/repos/octo/widgets/issues/{issue}/comments")) == 1
+
+
+async def test_a_retried_attempt_that_lost_the_id_finds_the_comment_by_its_marker(
+    world: World,
+) -> None:
+    issue = world.repo.add_issue("add() subtracts", "")
+    world.model.error(500, "api_error", "Internal server error")
+    script_fix(world)
+    await world.deliver("issues", labeled(world, issue))
+    (first,) = await world.run_jobs(limit=1)
+    assert first.state == "queued" and first.progress_comment_id is not None
+    async with world.queue.store.transaction(write=True) as conn:  # as if never kept
+        await conn.execute(update(jobs).values(progress_comment_id=None))
+
+    (second,) = await world.run_jobs()
+
+    assert second.state == "succeeded", second.error
+    assert len(world.bot_comments(issue)) == 1
     listings = world.fake.requests_to("GET", f"/repos/octo/widgets/issues/{issue}/comments")
-    assert len(listings) == 1  # found (or made) once, then edited by its id
+    assert len(listings) == 1  # the id unknown and an earlier attempt ran: looked for once
+    assert second.progress_comment_id == first.progress_comment_id  # found, and kept again
+
+
+async def test_a_kept_comment_deleted_meanwhile_is_made_again(world: World) -> None:
+    issue = world.repo.add_issue("add() subtracts", "")
+    world.model.error(500, "api_error", "Internal server error")
+    script_fix(world)
+    await world.deliver("issues", labeled(world, issue))
+    (first,) = await world.run_jobs(limit=1)
+    assert first.progress_comment_id is not None
+    del world.repo.comments[first.progress_comment_id]  # someone deleted it
+
+    (second,) = await world.run_jobs()
+
+    assert second.state == "succeeded", second.error
+    (progress,) = world.bot_comments(issue)
+    assert progress.startswith(f"<!-- honk:progress job={second.id} -->")
+    assert second.progress_comment_id not in (None, first.progress_comment_id)
 
 
 async def test_an_outsiders_approval_does_not_mark_the_pr_approved(world: World) -> None:

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import update
 
 from app.core.slack_blocks import ACTION_RETRY, ACTION_STOP
+from app.github.client import noreply_host
 from app.store.tables import jobs
 from tests.fakes.anthropic_api import bash, text_block
 from tests.fakes.slack_api import WORKSPACE_URL
@@ -51,7 +52,8 @@ async def test_a_new_task_opens_a_draft_pr_and_reports_in_its_thread(
     branch = f"honk/slack-{job_id}"
     assert world.git("show", f"{branch}:calc.py") == FIXED
     log = world.git("log", "-1", "--format=%B", branch)
-    assert "Co-authored-by: mona <583231+mona@users.noreply.github.com>" in log
+    host = noreply_host(world.settings.github_api_url)
+    assert f"Co-authored-by: mona <583231+mona@users.noreply.{host}>" in log
     (create,) = world.fake.requests_to("POST", PULLS)
     assert (create.json["head"], create.json["base"], create.json["draft"]) == (
         branch, "main", True,

@@ -9,7 +9,9 @@ from app.core.repo_config import RepoConfig
 from app.flows.ci_fix import FailureReport, checks_text
 from app.flows.job import co_author
 from app.flows.work import RepoTests, limits_for
-from app.github.client import AnnotationInfo, CheckRunInfo
+from app.github.client import AnnotationInfo, CheckRunInfo, noreply_host
+
+API, GHES = "https://api.github.com", "https://ghe.example.test/api/v3"
 
 
 @pytest.mark.parametrize(
@@ -31,16 +33,18 @@ def test_budgets_never_exceed_the_servers(
 
 
 @pytest.mark.parametrize(
-    ("login", "user_id", "expected"),
+    ("login", "user_id", "api_url", "expected"),
     [
-        ("mona", 583231, "mona <583231+mona@users.noreply.github.com>"),
-        ("mona", None, "mona <mona@users.noreply.github.com>"),
+        ("mona", 583231, API, "mona <583231+mona@users.noreply.github.com>"),
+        ("mona", None, API, "mona <mona@users.noreply.github.com>"),
+        ("mona", 7, GHES, "mona <7+mona@users.noreply.ghe.example.test>"),
+        ("mona", None, GHES, "mona <mona@users.noreply.ghe.example.test>"),
     ],
 )
-def test_co_author_uses_githubs_noreply_address(
-    login: str, user_id: int | None, expected: str
+def test_co_author_uses_the_noreply_address_of_the_github_honk_talks_to(
+    login: str, user_id: int | None, api_url: str, expected: str
 ) -> None:
-    assert co_author(login, user_id) == expected
+    assert co_author(login, user_id, noreply_host(api_url)) == expected
 
 
 def test_test_run_describes_its_verdict_and_the_output_tail() -> None:

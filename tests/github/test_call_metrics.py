@@ -8,7 +8,14 @@ import pytest
 
 from app.core.errors import GitHubError
 from tests.fakes.github.api import AppKeyPair
-from tests.fakes.github.session import REPO, GitHubSession, RecordingSleep, SteppedClock, app_for
+from tests.fakes.github.session import (
+    INSTALLATION_ID,
+    REPO,
+    GitHubSession,
+    RecordingSleep,
+    SteppedClock,
+    app_for,
+)
 from tests.metrics.scrape import Scrape
 
 CALLS = "honk_github_api_calls_total"
@@ -16,9 +23,10 @@ CALLS = "honk_github_api_calls_total"
 
 async def test_a_retried_502_counts_each_try(gh: GitHubSession) -> None:
     await gh.client.repository()  # the token is minted inside the first call
+    client = await gh.app.repo(INSTALLATION_ID, REPO)  # a later job's: the token is kept
     gh.fake.fail_next("GET", f"/repos/{REPO}", 502, times=2)
     before = Scrape.own()
-    await gh.client.repository()
+    await client.repository()
     after = Scrape.own()
     assert after.moved(before, CALLS, status="502") == 2
     assert after.moved(before, CALLS, status="200") == 1

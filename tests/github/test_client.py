@@ -98,6 +98,29 @@ async def test_repo_client_uses_one_repo_scoped_token_for_all_its_calls(
     assert gh.fake.tokens[token].repositories == ["widgets"]
 
 
+async def test_git_and_the_client_share_one_token_while_it_lasts(gh: GitHubSession) -> None:
+    await gh.client.repository()
+    for_git = await gh.app.installation_token(INSTALLATION_ID, REPO)
+    client = await gh.app.repo(INSTALLATION_ID, REPO)  # a later job's client
+    await client.issue(gh.repo.add_issue("Bug"))
+
+    assert len(gh.fake.requests_to("POST", r"/app/installations/\d+/access_tokens")) == 1
+    used = {r.headers["authorization"] for r in gh.fake.requests if r.path.startswith("/repos/")}
+    assert used == {f"token {for_git.reveal()}"}
+
+
+async def test_git_gets_a_fresh_token_when_the_kept_one_would_expire_in_its_job(
+    gh: GitHubSession,
+) -> None:
+    await gh.client.repository()  # kept, but it would expire before a long job's push
+    for_git = await gh.app.installation_token(INSTALLATION_ID, REPO, lasting=2 * 3600)
+    await gh.client.issue(gh.repo.add_issue("Bug"))
+
+    mints = gh.fake.requests_to("POST", r"/app/installations/\d+/access_tokens")
+    assert len(mints) == 2
+    assert gh.fake.requests[-1].headers["authorization"] == f"token {for_git.reveal()}"
+
+
 async def test_the_minted_token_reads_its_repository_and_no_other(gh: GitHubSession) -> None:
     gh.fake.add_repo("octo/other", installation_id=INSTALLATION_ID)
     token = await gh.app.installation_token(INSTALLATION_ID, REPO)
@@ -135,7 +158,8 @@ async def test_enterprise_base_url_with_a_path_prefix(app_key: AppKeyPair) -> No
         assert token.reveal() in gh.fake.tokens
         mint = ("POST", f"/app/installations/{INSTALLATION_ID}/access_tokens")
         served = [(r.method, r.path) for r in gh.fake.requests]
-        assert served == [mint, ("GET", f"/repos/{REPO}/issues/{number}"), mint]
+        # git's token is the one the client minted for its first call (it lasts the job)
+        assert served == [mint, ("GET", f"/repos/{REPO}/issues/{number}")]
 
 
 async def test_a_base_url_without_the_enterprise_prefix_fails_clearly(
@@ -158,7 +182,7 @@ async def test_no_secret_reaches_logs_errors_or_repr(
     gh.fake.fail_next("GET", "/repos/octo/widgets", 401, {"message": "Bad credentials"})
 
     with pytest.raises(GitHubError) as failure:
-        await gh.client.repository()
+        await (await gh.app.repo(INSTALLATION_ID, REPO)).repository()
 
     secrets = [token.reveal(), *gh.fake.tokens, gh.key.private_pem.splitlines()[1]]
     shown = [str(failure.value), caplog.text, repr(gh.app), repr(gh.client)]

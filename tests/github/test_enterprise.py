@@ -78,8 +78,8 @@ async def test_every_request_names_the_configured_api_version(gh: GitHubSession)
     app = GitHubApp(settings, retry=RetryPolicy(sleep=RecordingSleep()))
 
     client = await app.repo(INSTALLATION_ID, REPO)  # GET /app (the App's JWT)
-    await client.repository()  # the token request of githubkit's auth flow, then GET /repos
-    await app.bot_identity(await app.installation_token(INSTALLATION_ID, REPO))
+    await client.repository()  # the token minted inside the call, then GET /repos
+    await app.bot_identity(await app.installation_token(INSTALLATION_ID, REPO))  # token kept
 
     sent = [(r.method, r.headers.get("x-github-api-version")) for r in gh.fake.requests]
-    assert len(sent) == 5 and {version for _, version in sent} == {"2022-11-28"}, sent
+    assert len(sent) == 4 and {version for _, version in sent} == {"2022-11-28"}, sent

@@ -19,7 +19,7 @@ from app.store.engine import SQLITE_PRAGMAS, Store, alembic_config, current_revi
 from app.store.tables import deliveries, jobs, metadata
 from tests.conftest import Database
 
-HEAD = "0007"
+HEAD = "0008"
 UNREACHABLE_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:1/test"
 
 

@@ -29,11 +29,17 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Mount
+from starlette.routing import BaseRoute, Mount, Route
 
-from tests.fakes.github import bodies
+from tests.fakes.github import bodies, merging
 from tests.fakes.github.call import Call, Endpoint, Handler, Problem
-from tests.fakes.github.judge import Judge, judge_for, seen_by_judge
+from tests.fakes.github.judge import (
+    Judge,
+    graphql_path,
+    judge_for,
+    relative_path,
+    seen_by_judge,
+)
 from tests.fakes.github.routes import routes
 from tests.fakes.github.state import FakeRepo
 from tests.fakes.loopback import serve_on_loopback
@@ -184,7 +190,9 @@ class FakeGitHub:
     def asgi(self, prefix: str = "") -> Starlette:
         """The ASGI app; with `prefix` (e.g. "/api/v3") every route lives under it."""
         table: list[BaseRoute] = list(routes(self._endpoint))
-        app = Starlette(routes=[Mount(prefix, routes=table)] if prefix else table)
+        graphql = self._endpoint(merging.graphql, "token")  # Enterprise: beside /api/v3
+        graphql_route = Route(graphql_path(prefix), graphql, methods=["POST"])
+        app = Starlette(routes=[graphql_route, Mount(prefix, routes=table)] if prefix else table)
         app.state.prefix = prefix
         return app
 
@@ -193,7 +201,7 @@ class FakeGitHub:
             try:
                 call = await self._begin(request, auth)
                 response = handler(call)
-                path = request.url.path.removeprefix(request.app.state.prefix) or "/"
+                path = relative_path(request.url.path, request.app.state.prefix)
                 if (late := self._failure(request.method, path, after=True)) is not None:
                     raise late
             except Problem as problem:
@@ -213,7 +221,7 @@ class FakeGitHub:
             payload = json.loads(raw) if raw else None
         except ValueError:
             payload = ValueError  # recorded as such, answered 400 below
-        path = request.url.path.removeprefix(request.app.state.prefix) or "/"
+        path = relative_path(request.url.path, request.app.state.prefix)
         query, headers = dict(request.query_params), dict(request.headers)
         self.requests.append(RecordedRequest(request.method, path, query, payload, headers))
         if payload is ValueError:

@@ -223,10 +223,22 @@ def judge_for(name: str = description.GITHUB) -> Judge | None:
     return judge
 
 
+def graphql_path(prefix: str) -> str:
+    """Where GraphQL is served: `/graphql`, or `/api/graphql` beside an Enterprise `/api/v3`."""
+    return prefix.removesuffix("/v3") + "/graphql" if prefix.endswith("/api/v3") else "/graphql"
+
+
+def relative_path(path: str, prefix: str) -> str:
+    """A request's path as the API root sees it (GitHub Enterprise's GraphQL is `/graphql`)."""
+    if prefix and path == graphql_path(prefix):
+        return "/graphql"
+    return path.removeprefix(prefix) or "/"
+
+
 def seen_by_judge(request: Request, body: bytes, prefix: str) -> Seen:
     """A Starlette request to the fake (served under `prefix`) as the judge sees it."""
     raw = request.scope.get("raw_path") or request.url.path.encode()
-    path = raw.decode("latin-1").split("?", 1)[0].removeprefix(prefix) or "/"
+    path = relative_path(raw.decode("latin-1").split("?", 1)[0], prefix)
     query = list(request.query_params.multi_items())
     return Seen(request.method, path, query, body, dict(request.headers))
 

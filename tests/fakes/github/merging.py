@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 
 from starlette.responses import Response
 
-from tests.fakes.github import bodies
+from tests.fakes.github import bodies, graphql_files
 from tests.fakes.github.call import Call, Problem, not_found, ok
 from tests.fakes.github.oauth import FakeGitHubOAuth
 from tests.fakes.github.state import FakePull, FakeRepo
@@ -149,9 +149,12 @@ def _approvals(repo: FakeRepo, pull: FakePull) -> int:
 
 
 def graphql(call: Call) -> Response:
-    """Only `markPullRequestReadyForReview(input: {pullRequestId})` is understood."""
+    """`markPullRequestReadyForReview(input: {pullRequestId})`, and reading files
+    (tests/fakes/github/graphql_files.py); any other query is an error."""
     query, variables = str(call.field("query") or ""), call.field("variables") or {}
     if "markPullRequestReadyForReview" not in query:
+        if "repository(" in query and "object(" in query:
+            return ok(graphql_files.answer(call.fake.repos, query, variables))
         return ok({"errors": [{"type": "INTERNAL", "message": "Unsupported by the fake"}]})
     node_id = str(variables.get("id", ""))
     for repo in call.fake.repos.values():
