@@ -9,6 +9,7 @@ the task says so (app/flows/continuation.py).
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from app.agent.prompts import task_prompt
@@ -33,11 +34,9 @@ async def run(ctx: JobContext) -> Result:
 
 
 async def fix_issue(run: JobRun) -> Result:
-    config = await run.config()
-    info = await run.repo.repository()
-    issue = await as_requested(run)
     branch = f"{run.services.settings.branch_prefix}issue-{run.number}"
-    existing = await run.repo.find_open_pull(branch)
+    config, info, existing = await first_reads(run, branch)
+    issue = await as_requested(run)
     if (
         existing is not None
         and existing.user.lower() != (await run.services.github.bot_login()).lower()
@@ -79,6 +78,22 @@ class Requested:
     number: int
     title: str
     body: str
+
+
+async def first_reads(run: JobRun, branch: str) -> tuple[RepoConfig, RepoInfo, PullInfo | None]:
+    """The settings, the repository and the branch's open PR: three independent reads, asked
+    of GitHub at once (one round trip of waiting, not three). The first failure, in that
+    order, is raised once all three have answered."""
+    config, info, existing = await asyncio.gather(
+        run.config(), run.repo.repository(), run.repo.find_open_pull(branch),
+        return_exceptions=True,
+    )  # fmt: skip
+    for result in (config, info, existing):
+        if isinstance(result, BaseException):
+            raise result
+    assert isinstance(config, RepoConfig) and isinstance(info, RepoInfo)
+    assert existing is None or isinstance(existing, PullInfo)
+    return config, info, existing
 
 
 async def as_requested(run: JobRun) -> Requested:

@@ -30,6 +30,7 @@ from tests.fakes.github.api import RecordedRequest
 from tests.flows.world import World, open_world, payload, script_edit
 
 ISSUES = 20
+TRIPS = 5  # round trips measured before each warm job
 
 
 class TimedRequests(list[RecordedRequest]):
@@ -92,15 +93,18 @@ async def round_trip(world: World) -> float:
 
 
 async def measure(tmp: Path) -> tuple[list[IssueRun], list[float]]:
-    """The cold first job, then ISSUES warm ones; then ISSUES round trips."""
+    """The cold first job, then ISSUES warm ones, each after TRIPS round trips (the baseline is
+    taken beside the jobs, under the same conditions, not after them)."""
     with respx.mock(using="httpcore2", assert_all_called=False) as router:
         async with open_world(tmp, router) as world:
             world.repo.set_permission("mona", "write")
             world.repo.set_file(".github/honk.yml", "draft: true\n")
             log = TimedRequests()
             world.fake.requests = log
-            runs = [await one_issue(world, log) for _ in range(ISSUES + 1)]
-            trips = [await round_trip(world) for _ in range(ISSUES)]
+            runs, trips = [await one_issue(world, log)], []
+            for _ in range(ISSUES):
+                trips += [await round_trip(world) for _ in range(TRIPS)]
+                runs.append(await one_issue(world, log))
     return runs, trips
 
 
