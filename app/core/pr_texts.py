@@ -75,6 +75,9 @@ def unfinished_note(
     return "\n".join([*lines, UNFINISHED_END])
 
 
+_TESTS = re.compile(r"(\n### Tests\n)(.*?)(\n\n---\n)", re.DOTALL)
+
+
 def mark_unfinished(body: str, note: str) -> str:
     """`body` led by `note` (after its marker line when it has one), an older note replaced."""
     bare = unmark_unfinished(body)
@@ -87,6 +90,13 @@ def mark_unfinished(body: str, note: str) -> str:
 def unmark_unfinished(body: str) -> str:
     """`body` without the unfinished note Honk put in it (unchanged when it has none)."""
     return _NOTE.sub("", body)
+
+
+def with_tests_section(body: str, tests: str | None) -> str:
+    """`body` (one `pr_body` made) with its Tests section replaced by `tests` (None: no test
+    command); unchanged when it has no such section."""
+    text = outbound(tests.strip(), 20000) if tests else _sentence(NO_TEST_COMMAND)
+    return _TESTS.sub(lambda found: f"{found[1]}{text}{found[3]}", body, count=1)
 
 
 def is_unfinished(body: str) -> bool:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from app.agent.prompts import task_prompt
 from app.core import messages
 from app.core.errors import FlowError
-from app.core.pr_texts import verdict_title
+from app.core.pr_texts import unmark_unfinished, verdict_title, with_tests_section
 from app.core.progress import run_url
 from app.core.repo_config import RepoConfig
 from app.flows.context import JobContext
@@ -65,7 +65,9 @@ async def fix_issue(run: JobRun) -> Result:
     )
     work = await run.work(config, plan)
     if work.sha is None:
-        raise FlowError(NO_CHANGE)
+        if existing is None or not memory:
+            raise FlowError(NO_CHANGE)
+        return await finish_continued(run, existing, work)
     pull = await publish(run, config, info, issue, existing, work, branch)
     await remember(run, pull, issue, branch)
     return await finish(run, pull, work, updated=existing is not None)
@@ -78,6 +80,14 @@ class Requested:
     number: int
     title: str
     body: str
+
+
+async def finish_continued(run: JobRun, pull: PullInfo, work: WorkResult) -> Result:
+    """Unfinished work that a later run found complete (no new change): its PR no longer says
+    unfinished and shows this run's verdict, and the job ends done."""
+    body = with_tests_section(unmark_unfinished(pull.body), verdict_of(work))
+    pull = await refresh_pull(run, pull, work, body)
+    return await finish(run, pull, work, updated=True)
 
 
 async def first_reads(run: JobRun, branch: str) -> tuple[RepoConfig, RepoInfo, PullInfo | None]:

@@ -91,3 +91,13 @@ def test_a_persons_body_without_a_marker_gets_the_note_on_top() -> None:
     note = unfinished_note("stop requested", 1, 0.1)
     marked = mark_unfinished("Please fix it.", note)
     assert marked.startswith(note) and unmark_unfinished(marked) == "Please fix it."
+
+
+def test_the_tests_section_is_replaced_in_place() -> None:
+    from app.core.pr_texts import pr_body, with_tests_section
+
+    body = pr_body("Fix it", ["a.py"], "Not run: the run is unfinished.", 3, None, 0.5)
+    updated = with_tests_section(body, "`make test` passed.")
+    assert "`make test` passed." in updated and "Not run" not in updated
+    assert updated.replace("`make test` passed.", "Not run: the run is unfinished.") == body
+    assert with_tests_section("no sections here", "x") == "no sections here"

@@ -149,3 +149,31 @@ async def test_a_failed_publish_republishes_the_wip_without_running_the_agent(
     (pull,) = world.repo.pulls.values()
     assert pull.draft and "**Unfinished.**" in pull.body
     assert int(world.git("rev-list", "--count", f"main..honk/issue-{issue}")) == 1
+
+
+async def test_a_retry_that_finds_the_wip_complete_ends_done_without_a_new_commit(
+    world: World,
+) -> None:
+    budget(world, 2)
+    issue = world.repo.add_issue("add() subtracts", "calc.add(2, 3) gives -1, not 5.")
+    world.model.reply([editor(FIX)], "tool_use")
+    world.model.reply([text_block("Fixed add(); checking."), bash(TEST_COMMAND)], "tool_use")
+    await world.deliver("issues", labeled(world, issue))
+    (first,) = await world.run_jobs()
+    assert first.state == "failed"
+    pr, branch = max(world.repo.pulls), f"honk/issue-{issue}"
+    wip = world.git("rev-parse", branch)
+    budget(world, 5)
+    world.model.reply([text_block("Fix add() to add\n\nThe WIP commit already fixes it.")])
+
+    await world.deliver("issue_comment", commented(world, issue, "/honk retry"))
+    _, again = await world.run_jobs()
+
+    assert (again.kind, again.state) == ("fix_issue", "succeeded"), again.error
+    assert world.git("rev-parse", branch) == wip  # nothing new to push
+    (patch,) = world.fake.requests_to("PATCH", f"{PULLS}/{pr}")
+    body = patch.json["body"]
+    assert "honk:unfinished" not in body and "Not run" not in body
+    assert f"`{TEST_COMMAND}` passed." in body
+    last = world.bot_comments(issue)[-1]
+    assert "honk:done" in last and "Tests: passed" in last
