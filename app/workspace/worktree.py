@@ -226,10 +226,14 @@ class Worktree:
         await self.workspace.release(self)
 
     async def _tree(self) -> str:
-        """Write the worktree's current content as a tree, through a copy of its index."""
+        """Write the worktree's current content as a tree, through a copy of its index.
+
+        The copy keeps the index's own time (`copy2`): git's racy-clean check compares a
+        file's time with the index's, and a newer copy would let a same-size edit made in the
+        second of the checkout pass for clean."""
         with tempfile.TemporaryDirectory(prefix="honk-index-") as tmp:
             index = Path(tmp) / "index"
-            shutil.copyfile(self.admin_dir / "index", index)
+            shutil.copy2(self.admin_dir / "index", index)
             env = {"GIT_INDEX_FILE": str(index)}
             await self.git("add", "-A", env=env)
             return (await self.git("write-tree", env=env)).strip()

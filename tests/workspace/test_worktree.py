@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import time
 from pathlib import Path
+
+import pytest
 
 from app.core.guards import FileChange
 from app.workspace.workspace import Workspace
@@ -60,3 +65,30 @@ async def test_what_was_untracked_is_never_added_special_names_too(
     assert sha is not None
     listed = await worktree.git("show", "--name-only", "--format=", sha)
     assert sorted(listed.splitlines()) == [".gitignore", "fix.py", "odd 1.txt"]
+
+
+async def test_a_same_size_edit_in_the_checkouts_second_is_still_a_change(
+    workspace: Workspace, remote: Path
+) -> None:
+    """Racy git: an edit that keeps a file's size and lands in the second of its checkout has
+    the stat the index recorded; the copy of the index Honk adds through must keep the
+    index's own time, or git takes the file for clean and the edit is lost."""
+    for attempt in range(20):
+        worktree = await prepare(workspace, remote, f"job-{attempt}", f"honk/racy-{attempt}")
+        readme = worktree.path / "README.md"
+        before = readme.stat()
+        with readme.open("r+b") as file:  # in place: the same inode and size
+            file.write(b"# DEMO\n")
+        os.utime(readme, ns=(before.st_atime_ns, before.st_mtime_ns))
+        index_second = int((worktree.admin_dir / "index").stat().st_mtime)
+        seconds = {int(before.st_mtime), int(readme.stat().st_ctime), int(before.st_ctime)}
+        if seconds == {index_second}:
+            break
+        await worktree.remove()
+    else:
+        pytest.fail("no checkout and edit fell in one second in 20 tries")
+    while time.time() < index_second + 1:  # Honk looks in a later second than the checkout's
+        await asyncio.sleep(0.05)
+
+    assert await worktree.changed_paths() == ["README.md"]
+    assert "+# DEMO" in await worktree.diff()
