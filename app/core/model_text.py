@@ -49,3 +49,22 @@ def cap(text: str, limit: int) -> str:
     if limit < len(CUT_NOTE):
         return text[: max(0, limit)]
     return text[: limit - len(CUT_NOTE)] + CUT_NOTE
+
+
+def cut_note(cut: int) -> str:
+    """The note that replaces the middle of a long output."""
+    return f"\n\n[... {cut} characters cut from the middle of this output ...]\n\n"
+
+
+def truncate_middle(text: str, limit: int) -> tuple[str, bool]:
+    """Keep the head and the tail of `text` within `limit` characters, noting what was cut;
+    and whether anything was."""
+    if len(text) <= limit:
+        return text, False
+    keep = max(limit // 2, 1)
+    return text[:keep] + cut_note(len(text) - 2 * keep) + text[-keep:], True
+
+
+def head_tail(text: str, limit: int) -> str:
+    """`text` within `limit` characters: its head and its tail, saying how much was cut."""
+    return truncate_middle(text, limit)[0]

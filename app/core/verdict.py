@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from app.core.model_text import fence
+from app.core.model_text import fence, head_tail
 
 TEST_OUTPUT_CHARS = 3000  # of the output, shown in the PR body (its tail)
 FEEDBACK_CHARS = 12000  # of the output, handed back to the agent (head and tail)
@@ -99,12 +99,3 @@ def _last_pytest_summary(output: str) -> int | None:
 def _total(found: str | tuple[str, ...]) -> int:
     parts = (found,) if isinstance(found, str) else found
     return sum(int(part) for part in parts if part)
-
-
-def head_tail(text: str, limit: int) -> str:
-    """`text` within `limit` characters: its head and its tail, saying how much was cut."""
-    if len(text) <= limit:
-        return text
-    keep = max(limit // 2, 1)
-    cut = len(text) - 2 * keep
-    return f"{text[:keep]}\n\n[... {cut} characters cut from the middle ...]\n\n{text[-keep:]}"

@@ -12,25 +12,32 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
-from app.agent.loop import AgentLimits, AgentResult, ModelLike
+from app.agent.loop import AgentResult, ModelLike
 from app.agent.prompts import system_prompt, task_prompt
-from app.agent.session import Checks, SessionResult, run_session
+from app.agent.session import SessionResult, run_session
 from app.core.config import Settings
-from app.core.errors import HonkError, WorkspaceError
-from app.core.repo_config import CONFIG_PATH, RepoConfig, parse_repo_config
+from app.core.errors import HonkError
+from app.core.repo_config import RepoConfig
 from app.core.verdict import RepoTests
 from app.eval.hidden import HiddenRun, run_hidden
 from app.eval.record import EvalRecord
 from app.eval.repos import TaskTree, task_tree
 from app.eval.task import EvalTask
-from app.flows.agent_run import AgentRequest, agent_in, read_instructions, sandbox_binds
+from app.flows.agent_run import (
+    AgentRequest,
+    agent_in,
+    checkout_config,
+    read_instructions,
+    sandbox_binds,
+)
+from app.flows.repo_tests import checks_for
 from app.flows.tool_dir import ToolDir
-from app.sandbox.sandbox import Bind, Sandbox
+from app.flows.work import limits_for
+from app.sandbox.sandbox import Sandbox
 from app.workspace.workspace import Workspace, Worktree
 
 ModelFactory = Callable[[EvalTask, Worktree], Awaitable[ModelLike | None]]
@@ -74,24 +81,6 @@ async def run_task(context: EvalContext, task: EvalTask, run: int, key: str) -> 
     return record_of(task, run, session, hidden, time.monotonic() - started)
 
 
-def limits_of(config: RepoConfig, settings: Settings) -> AgentLimits:
-    """The repository's budgets, never above the settings' (as production has them)."""
-    return AgentLimits(
-        max_turns=min(config.max_turns, settings.max_turns),
-        max_usd=min(config.max_usd, settings.max_usd),
-        max_seconds=min(config.max_minutes, settings.max_minutes) * 60,
-    )
-
-
-async def read_config(tree: Worktree, settings: Settings) -> RepoConfig:
-    """`.github/honk.yml` of the task's base commit (defaults when it has none)."""
-    try:
-        text = await tree.git("cat-file", "blob", f"{tree.base_sha}:{CONFIG_PATH}")
-    except WorkspaceError:
-        text = None
-    return parse_repo_config(text, settings)
-
-
 async def _attempt(
     context: EvalContext, task: EvalTask, where: TaskTree, key: str, name: str
 ) -> tuple[SessionResult, HiddenRun]:
@@ -99,16 +88,12 @@ async def _attempt(
     tools = ToolDir.for_job(settings.data_dir, key)
     await tools.make()
     try:
-        config = await read_config(tree, settings)
+        config = checkout_config(tree, settings)
         binds = [*tools.binds(), *where.binds]
         every_bind = [*sandbox_binds(tree), *binds]
         request = _request(context, task, tree, config, name)
         model = await context.make_model(task, tree)
-        checks = Checks(
-            run_tests=partial(visible_tests, sandbox, tree, config, tools.env(), every_bind),
-            diff=tree.diff,
-            fix_rounds=config.test_fix_rounds,
-        )
+        checks = checks_for(sandbox, tree, config, env=tools.env(), binds=binds)
         async with agent_in(
             settings, sandbox, tree, request, model=model, env=tools.env(), binds=binds
         ) as agent:
@@ -128,7 +113,7 @@ async def _attempt(
 def _request(
     context: EvalContext, task: EvalTask, tree: Worktree, config: RepoConfig, name: str
 ) -> AgentRequest:
-    limits = limits_of(config, context.settings)
+    limits = limits_for(config, context.settings)
     system = system_prompt(
         repo_name=task.repo.name,
         instructions=read_instructions(tree.path),
@@ -143,23 +128,6 @@ def _request(
         transcript=context.transcripts / f"{name}.jsonl",
         model=context.model,
     )
-
-
-async def visible_tests(
-    sandbox: Sandbox,
-    tree: Worktree,
-    config: RepoConfig,
-    env: dict[str, str],
-    binds: Sequence[Bind],
-) -> RepoTests | None:
-    """The repository's own test command in the sandbox, as the job would run it."""
-    if config.test is None:
-        return None
-    done = await sandbox.run(
-        tree.path, config.test, timeout=config.test_timeout, env=env, binds=binds
-    )
-    passed = done.exit_code == 0 and not done.timed_out
-    return RepoTests(config.test, passed, done.output, done.timed_out)
 
 
 def record_of(

@@ -16,6 +16,7 @@ from app.agent.session import Checks, SessionResult, run_session
 from app.agent.tools import Toolbox
 from app.core.config import Settings
 from app.core.errors import ToolError
+from app.core.repo_config import CONFIG_PATH, RepoConfig, parse_repo_config
 from app.core.verdict import RepoTests
 from app.sandbox.sandbox import Bind, Sandbox, SandboxLimits
 from app.sandbox.shell import ShellSession
@@ -51,6 +52,12 @@ def read_instructions(root: Path) -> dict[str, str]:
         if text is not None:
             found[name] = text
     return found
+
+
+def checkout_config(tree: Worktree, settings: Settings) -> RepoConfig:
+    """`.github/honk.yml` as the checkout holds it (a local repository or an eval task's tree,
+    read before the agent touches it), through descriptors beneath the worktree."""
+    return parse_repo_config(read_beneath(tree.path.resolve(), CONFIG_PATH), settings)
 
 
 def read_beneath(root: Path, name: str) -> str | None:

@@ -22,12 +22,12 @@ from app.agent.prompts import system_prompt, task_prompt
 from app.agent.session import SessionResult
 from app.core.config import Settings
 from app.core.errors import ConfigError
-from app.core.repo_config import CONFIG_PATH, RepoConfig, parse_repo_config
+from app.core.repo_config import RepoConfig
 from app.core.verdict import verdict_text
 from app.flows.agent_run import (
     AgentRequest,
+    checkout_config,
     commit_message,
-    read_beneath,
     read_instructions,
     run_agent,
 )
@@ -74,7 +74,7 @@ async def run_local(settings: Settings, request: LocalRun, out: TextIO) -> int:
     print(f"branch {tree.branch} in {request.repo} · {sandbox.describe()}", file=out, flush=True)
     try:
         await tools.make()
-        config = local_config(tree, settings)
+        config = checkout_config(tree, settings)
         where = (tree, tools)
         session = await _run_session(settings, request, config, sandbox, where, job_id, out)
         sha = await tree.commit_all(commit_message(session.agent))
@@ -84,11 +84,6 @@ async def run_local(settings: Settings, request: LocalRun, out: TextIO) -> int:
         await tools.remove()
     failed = session.tests is not None and not session.tests.passed
     return 0 if session.finished and sha and not failed else 1
-
-
-def local_config(tree: Worktree, settings: Settings) -> RepoConfig:
-    """`.github/honk.yml` of the checkout (the user's own repository), as committed at HEAD."""
-    return parse_repo_config(read_beneath(tree.path.resolve(), CONFIG_PATH), settings)
 
 
 async def _run_session(

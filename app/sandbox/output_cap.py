@@ -4,20 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
+from app.core.model_text import cut_note, truncate_middle
+
+__all__ = ["OutputCap", "cut_note", "truncate_middle"]
+
 READ_CHUNK = 65536
-
-
-def cut_note(cut: int) -> str:
-    """The note that replaces the middle of a long output."""
-    return f"\n\n[... {cut} characters cut from the middle of this output ...]\n\n"
-
-
-def truncate_middle(text: str, limit: int) -> tuple[str, bool]:
-    """Keep the head and the tail of `text` within `limit` characters, noting what was cut."""
-    if len(text) <= limit:
-        return text, False
-    keep = max(limit // 2, 1)
-    return text[:keep] + cut_note(len(text) - 2 * keep) + text[-keep:], True
 
 
 class OutputCap:

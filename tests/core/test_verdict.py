@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from app.core.model_text import head_tail
 from app.core.verdict import (
     NO_TEST_COMMAND,
     NOT_RUN,
     RepoTests,
     count_failures,
-    head_tail,
     verdict_text,
 )
 

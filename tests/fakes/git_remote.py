@@ -9,8 +9,9 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from urllib.parse import unquote, urlsplit
+
+from tests.fakes.loopback import LoopbackTCP
 
 AUTHOR_ENV = {
     "GIT_AUTHOR_NAME": "Remote Tester",
@@ -103,7 +104,7 @@ class _Request:
     keep_alive: bool = True
 
 
-class SmartHTTPRemote:
+class SmartHTTPRemote(LoopbackTCP):
     """Serves the bare repositories under `root` with `git http-backend`, behind a token.
 
     Every request must carry `Authorization: Basic base64(x-access-token:<token>)`; others get
@@ -116,43 +117,17 @@ class SmartHTTPRemote:
         self.expected = "basic " + base64.b64encode(f"x-access-token:{token}".encode()).decode()
         self.requests: list[RecordedRequest] = []
         self.fail_pushes = 0  # answer this many pushes 502, like a GitHub hiccup
-        self.port = 0
-        self._server: asyncio.Server | None = None
-        self._writers: set[asyncio.StreamWriter] = set()
+        super().__init__()
 
     def url_for(self, name: str) -> str:
         return f"http://127.0.0.1:{self.port}/{name}"
 
-    async def __aenter__(self) -> SmartHTTPRemote:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        assert self._server is not None
-        self._server.close()
-        for writer in list(self._writers):
-            writer.close()
-        await self._server.wait_closed()
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._writers.add(writer)
-        try:
-            while (request := await _read_request(reader)) is not None:
-                writer.write(await self._answer(request))
-                await writer.drain()
-                if not request.keep_alive:
-                    break
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        finally:
-            self._writers.discard(writer)
-            writer.close()
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while (request := await _read_request(reader)) is not None:
+            writer.write(await self._answer(request))
+            await writer.drain()
+            if not request.keep_alive:
+                break
 
     async def _answer(self, request: _Request) -> bytes:
         authorized = request.headers.get("authorization", "").lower() == self.expected.lower()

@@ -22,7 +22,8 @@ def unavailable(reason: str) -> NoReturn:
     `make test` installed it and CI runs as root)."""
     if os.environ.get("CI") == "true":
         pytest.fail(f"CI=true, but {reason}")
-    pytest.skip(reason)
+    else:
+        pytest.skip(reason)
 
 
 def needs_tool(name: str) -> None:

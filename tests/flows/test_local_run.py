@@ -129,18 +129,21 @@ async def test_unfinished_run_is_committed_as_wip_and_exits_1(
     assert git(repo, "log", "-1", "--format=%s", branch) == "WIP (honk: turn budget used)"
 
 
+def commit_config(repo: Path, text: str) -> None:
+    """Commit `.github/honk.yml` with `text` to the user's checkout."""
+    (repo / ".github").mkdir()
+    (repo / ".github" / "honk.yml").write_text(text)
+    git(repo, "-c", "user.name=Dev", "-c", "user.email=dev@example.com", "add", "-A")
+    git(repo, "-c", "user.name=Dev", "-c", "user.email=dev@example.com", "commit", "-qm", "cfg")
+
+
 async def test_honk_run_reads_the_test_command_and_hands_a_failure_back(
     tmp_path: Path, httpx2_mock: respx.Router
 ) -> None:
     """`.github/honk.yml` of the checkout names the test command: the agent is told it, Honk
     runs it in the sandbox after the agent, hands the failure back, and prints the verdict."""
     repo = sample_repo(tmp_path)
-    (repo / ".github").mkdir()
-    (repo / ".github" / "honk.yml").write_text(
-        f"test: {json.dumps(TEST_COMMAND)}\ntest_fix_rounds: 1\nmax_turns: 9\n"
-    )
-    git(repo, "-c", "user.name=Dev", "-c", "user.email=dev@example.com", "add", "-A")
-    git(repo, "-c", "user.name=Dev", "-c", "user.email=dev@example.com", "commit", "-qm", "cfg")
+    commit_config(repo, f"test: {json.dumps(TEST_COMMAND)}\ntest_fix_rounds: 1\nmax_turns: 9\n")
     api = ScriptedMessagesAPI(httpx2_mock)
     api.reply([text_block("Nothing to change, I think.")])  # the tests say otherwise
     api.reply([tool_use_block("str_replace_based_edit_tool", FIX)], "tool_use")
@@ -163,12 +166,7 @@ async def test_honk_run_says_when_the_tests_still_fail(
     tmp_path: Path, httpx2_mock: respx.Router
 ) -> None:
     repo = sample_repo(tmp_path)
-    (repo / ".github").mkdir()
-    (repo / ".github" / "honk.yml").write_text(
-        f"test: {json.dumps(TEST_COMMAND)}\ntest_fix_rounds: 0\n"
-    )
-    git(repo, "-c", "user.name=Dev", "-c", "user.email=dev@example.com", "add", "-A")
-    git(repo, "-c", "user.name=Dev", "-c", "user.email=dev@example.com", "commit", "-qm", "cfg")
+    commit_config(repo, f"test: {json.dumps(TEST_COMMAND)}\ntest_fix_rounds: 0\n")
     api = ScriptedMessagesAPI(httpx2_mock)
     note = {"command": "create", "path": "NOTES.md", "file_text": "add() is odd\n"}
     api.reply([tool_use_block("str_replace_based_edit_tool", note)], "tool_use")

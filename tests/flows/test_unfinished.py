@@ -33,12 +33,14 @@ def budget(world: World, turns: int) -> None:
     )
 
 
-async def stopped_by_the_turn_budget(world: World) -> tuple[int, int]:
-    """An issue job whose agent edits, then runs out of its two turns: (issue, PR)."""
+async def stopped_by_the_turn_budget(
+    world: World, edit: dict[str, Any] = NOTES, so_far: str = SO_FAR
+) -> tuple[int, int]:
+    """An issue job whose agent makes `edit`, then runs out of its two turns: (issue, PR)."""
     budget(world, 2)
     issue = world.repo.add_issue("add() subtracts", "calc.add(2, 3) gives -1, not 5.")
-    world.model.reply([editor(NOTES)], "tool_use")
-    world.model.reply([text_block(SO_FAR), bash("cat NOTES.md")], "tool_use")
+    world.model.reply([editor(edit)], "tool_use")
+    world.model.reply([text_block(so_far), bash("cat NOTES.md")], "tool_use")
     await world.deliver("issues", labeled(world, issue))
     (job,) = await world.run_jobs()
     assert (job.state, job.attempts) == ("failed", 1), job.error
@@ -154,14 +156,8 @@ async def test_a_failed_publish_republishes_the_wip_without_running_the_agent(
 async def test_a_retry_that_finds_the_wip_complete_ends_done_without_a_new_commit(
     world: World,
 ) -> None:
-    budget(world, 2)
-    issue = world.repo.add_issue("add() subtracts", "calc.add(2, 3) gives -1, not 5.")
-    world.model.reply([editor(FIX)], "tool_use")
-    world.model.reply([text_block("Fixed add(); checking."), bash(TEST_COMMAND)], "tool_use")
-    await world.deliver("issues", labeled(world, issue))
-    (first,) = await world.run_jobs()
-    assert first.state == "failed"
-    pr, branch = max(world.repo.pulls), f"honk/issue-{issue}"
+    issue, pr = await stopped_by_the_turn_budget(world, FIX, "Fixed add(); checking.")
+    branch = f"honk/issue-{issue}"
     wip = world.git("rev-parse", branch)
     budget(world, 5)
     world.model.reply([text_block("Fix add() to add\n\nThe WIP commit already fixes it.")])

@@ -10,7 +10,7 @@ from importlib import resources
 from string import Template
 from typing import TYPE_CHECKING, Literal
 
-from app.core.verdict import head_tail
+from app.core.model_text import head_tail
 
 if TYPE_CHECKING:
     from app.agent.outcome import AgentLimits

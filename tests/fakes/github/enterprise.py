@@ -16,13 +16,14 @@ import datetime
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from urllib.parse import urlsplit
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from tests.fakes.loopback import LoopbackTCP
 
 HOST = "ghe.example.test"
 
@@ -96,7 +97,7 @@ def _usage(*, cert_sign: bool) -> x509.KeyUsage:
     )  # fmt: skip
 
 
-class EnterpriseFront:
+class EnterpriseFront(LoopbackTCP):
     """`https://HOST` for clients whose `https_proxy` is `proxy_url`; `routes` maps a path
     prefix to the loopback base URL serving it (the first prefix that matches wins)."""
 
@@ -105,39 +106,14 @@ class EnterpriseFront:
         self.routes = routes
         self.asked: list[str] = []  # every CONNECT target, in order
         self.paths: list[str] = []  # the first request line's path of each connection
-        self.proxy_url = ""
-        self._server: asyncio.Server | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
+        super().__init__()
 
-    async def __aenter__(self) -> EnterpriseFront:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        self.proxy_url = f"http://127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
-        return self
+    @property
+    def proxy_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        assert self._server is not None
-        self._server.close()
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self._server.wait_closed()
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._tasks.add(task)
-        try:
-            await self._tunnel(reader, writer)
-        except (ConnectionError, ssl.SSLError, asyncio.IncompleteReadError):
-            pass
-        finally:
-            self._tasks.discard(task)
-            writer.close()
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await self._tunnel(reader, writer)
 
     async def _tunnel(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         method, target, *_ = (await reader.readline()).decode("latin-1").split()
